@@ -1,0 +1,87 @@
+package otp_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/otpkit/otp"
+)
+
+// The secret of RFC 4226 Appendix D and RFC 6238 Appendix B.
+var secret = []byte("12345678901234567890")
+
+func ExampleHOTP() {
+	h := otp.HOTP{Secret: secret, LookAhead: 2}
+	code, _ := h.Generate(0)
+	fmt.Println(code)
+
+	// The user pressed the token's button twice without logging in: the
+	// look-ahead window still accepts the third code and resynchronises.
+	counter := uint64(0)
+	counter, err := h.Verify("359152", counter)
+	fmt.Println(counter, err)
+
+	// Codes already passed are refused from now on.
+	counter, err = h.Verify("287082", counter)
+	fmt.Println(counter, err)
+	// Output:
+	// 755224
+	// 3 <nil>
+	// 3 otp: invalid code
+}
+
+func ExampleTOTP() {
+	t := otp.TOTP{Secret: secret, Digits: 8}
+	code, _ := t.Generate(time.Unix(1111111109, 0))
+	fmt.Println(code)
+	// Output: 07081804
+}
+
+func ExampleTOTP_Verify() {
+	t := otp.TOTP{Secret: secret, Skew: 1}
+	now := time.Unix(1111111109, 0)
+	code, _ := t.Generate(now)
+
+	// last comes from the user's record: the step of the last accepted code.
+	var last uint64
+	last, err := t.Verify(code, now, last)
+	fmt.Println(last, err)
+
+	// The same code, sent again (a replay, or a double submit), is refused,
+	// and last stays as it was.
+	last, err = t.Verify(code, now.Add(10*time.Second), last)
+	fmt.Println(last, errors.Is(err, otp.ErrReplayed))
+	// Output:
+	// 37037036 <nil>
+	// 37037036 true
+}
+
+func ExampleTOTP_Remaining() {
+	t := otp.TOTP{Secret: secret}
+	left, _ := t.Remaining(time.Unix(1111111109, 0))
+	fmt.Println(left)
+	// Output: 1s
+}
+
+func ExampleGenerateSecret() {
+	key, err := otp.GenerateSecret(0) // 20 random bytes
+	if err != nil {
+		panic(err)
+	}
+	encoded := otp.EncodeSecret(key)
+	fmt.Println(len(key), len(encoded))
+	// Output: 20 32
+}
+
+func ExampleDecodeSecret() {
+	// What a user types from a printed recovery sheet.
+	key, err := otp.DecodeSecret("gezd gnbv gy3t qojq gezd gnbv gy3t qojq")
+	fmt.Printf("%s %v\n", key, err)
+
+	_, err = otp.DecodeSecret("GEZD GNBV GY3T QOJ1") // '1' is not base32
+	fmt.Println(err)
+	// Output:
+	// 12345678901234567890 <nil>
+	// otp: invalid secret: character 19 is not base32
+}

@@ -1,0 +1,105 @@
+package otp
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestAlgorithmString(t *testing.T) {
+	tests := []struct {
+		alg  Algorithm
+		want string
+	}{
+		{SHA1, "SHA1"},
+		{SHA256, "SHA256"},
+		{SHA512, "SHA512"},
+		{Algorithm(7), "Algorithm(7)"},
+		{Algorithm(-1), "Algorithm(-1)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.alg.String())
+		})
+	}
+}
+
+func TestParseAlgorithm(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Algorithm
+	}{
+		{"SHA1", SHA1}, {"sha1", SHA1}, {"SHA-1", SHA1}, {"Sha-1", SHA1},
+		{"SHA256", SHA256}, {"sha256", SHA256}, {"SHA-256", SHA256},
+		{"SHA512", SHA512}, {"sha-512", SHA512},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, err := ParseAlgorithm(tt.in)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+	for _, in := range []string{"", "MD5", "SHA", "SHA-", "SHA224", "SHA--256", "SHA 256", "SHA3-256", " SHA1", "ＳＨＡ１"} {
+		t.Run("bad/"+in, func(t *testing.T) {
+			_, err := ParseAlgorithm(in)
+			assertConfigError(t, err, "Algorithm")
+		})
+	}
+}
+
+func TestDigitsPadding(t *testing.T) {
+	// RFC 4226 Appendix D gives 1284755224 as the truncated value of
+	// counter 0; a code of d digits is its last d digits.
+	h := HOTP{Secret: rfc4226Secret}
+	const full = "1284755224" // truncated value of counter 0
+	for d := 6; d <= 10; d++ {
+		h.Digits = d
+		got, err := h.Generate(0)
+		require.NoError(t, err)
+		assert.Equal(t, full[10-d:], got, "%d digits", d)
+	}
+}
+
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte("12345678901234567890"), 0, 0, int64(30), int64(0), 1, "287082", int64(59), uint64(0))
+	f.Add([]byte("k"), 2, 10, int64(1), int64(-100), 100, "0000000000", int64(1<<40), uint64(1<<60))
+	f.Add([]byte{}, -1, 5, int64(-1), int64(1<<62), -1, "+12345", int64(-5), uint64(1<<64-1))
+	f.Fuzz(func(t *testing.T, secret []byte, alg, digits int, period, epoch int64, skew int, code string, at int64, last uint64) {
+		tp := TOTP{
+			Secret:    secret,
+			Algorithm: Algorithm(alg),
+			Digits:    digits,
+			Period:    time.Duration(period) * time.Second,
+			Epoch:     time.Unix(epoch, 0),
+			Skew:      skew,
+		}
+		now := time.Unix(at, 0)
+		step, err := tp.Verify(code, now, last)
+		if err != nil {
+			require.Equal(t, last, step, "an error must return last unchanged")
+		} else {
+			require.Greater(t, step, last)
+		}
+
+		generated, err := tp.Generate(now)
+		if err != nil {
+			return
+		}
+		cur, err := tp.Step(now)
+		require.NoError(t, err)
+		if cur == 0 || skew < 0 || skew > MaxWindow {
+			return
+		}
+		step, err = tp.Verify(generated, now, cur-1)
+		require.NoError(t, err, "a generated code must verify at the same time")
+		require.GreaterOrEqual(t, step, cur)
+		require.LessOrEqual(t, step-cur, uint64(skew))
+		h := HOTP{Secret: secret, Algorithm: tp.Algorithm, Digits: digits}
+		next, err := h.Verify(generated, cur)
+		require.NoError(t, err, "HOTP at the TOTP step gives the same code")
+		require.Equal(t, cur+1, next)
+	})
+}

@@ -1,0 +1,168 @@
+package otp
+
+import (
+	"math"
+	"strconv"
+	"time"
+)
+
+// TOTP generates and verifies time-based one-time passwords (RFC 6238).
+// The zero value of every field but Secret means the RFC default: SHA1,
+// 6 digits, 30-second steps counted from the Unix epoch, no skew.
+type TOTP struct {
+	Secret    []byte
+	Algorithm Algorithm     // SHA1 when zero
+	Digits    int           // 6 when zero; 6..10 allowed
+	Period    time.Duration // 30s when zero; a whole number of seconds, >= 1s
+	Epoch     time.Time     // T0; the zero Time means the Unix epoch
+	// Skew is how many steps before and after the current one Verify also
+	// accepts, for clock drift and slow typing. RFC 6238 §5.2 recommends at
+	// most 1. At most MaxWindow.
+	Skew int
+}
+
+// DefaultPeriod is the time step of RFC 6238 and of every authenticator app.
+const DefaultPeriod = 30 * time.Second
+
+// clock is a checked TOTP time base.
+type clock struct {
+	period uint64 // seconds
+	epoch  time.Time
+}
+
+func (t TOTP) check() (params, clock, error) {
+	p, err := checkParams(t.Secret, t.Algorithm, t.Digits)
+	if err != nil {
+		return p, clock{}, err
+	}
+	c, err := t.clock()
+	return p, c, err
+}
+
+func (t TOTP) clock() (clock, error) {
+	period := t.Period
+	if period == 0 {
+		period = DefaultPeriod
+	}
+	if err := checkPeriod(period); err != nil {
+		return clock{}, err
+	}
+	epoch := t.Epoch
+	if epoch.IsZero() {
+		epoch = time.Unix(0, 0)
+	}
+	return clock{period: uint64(period / time.Second), epoch: epoch}, nil
+}
+
+func checkPeriod(d time.Duration) error {
+	if d < time.Second || d%time.Second != 0 {
+		return &ConfigError{Field: "Period", Reason: strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s is not a positive whole number of seconds"}
+	}
+	return nil
+}
+
+// elapsed returns the whole seconds and the nanoseconds from the epoch to at.
+// It works on Unix seconds, not time.Duration, which would saturate after
+// 292 years.
+func (c clock) elapsed(at time.Time) (secs uint64, nanos int, err error) {
+	if at.Before(c.epoch) {
+		return 0, 0, &ConfigError{Field: "Epoch", Reason: "later than the time given"}
+	}
+	secs = uint64(at.Unix()) - uint64(c.epoch.Unix())
+	nanos = at.Nanosecond() - c.epoch.Nanosecond()
+	if nanos < 0 {
+		secs--
+		nanos += int(time.Second)
+	}
+	return secs, nanos, nil
+}
+
+func (c clock) step(at time.Time) (uint64, error) {
+	secs, _, err := c.elapsed(at)
+	return secs / c.period, err
+}
+
+// Step returns the time step of at: T = floor((at - T0) / Period).
+func (t TOTP) Step(at time.Time) (uint64, error) {
+	c, err := t.clock()
+	if err != nil {
+		return 0, err
+	}
+	return c.step(at)
+}
+
+// Remaining returns how long the code of at stays current, which an
+// application can show next to a code it displays.
+func (t TOTP) Remaining(at time.Time) (time.Duration, error) {
+	c, err := t.clock()
+	if err != nil {
+		return 0, err
+	}
+	secs, nanos, err := c.elapsed(at)
+	if err != nil {
+		return 0, err
+	}
+	into := time.Duration(secs%c.period)*time.Second + time.Duration(nanos)
+	return time.Duration(c.period)*time.Second - into, nil
+}
+
+// Generate returns the code for the time step of at.
+func (t TOTP) Generate(at time.Time) (string, error) {
+	p, c, err := t.check()
+	if err != nil {
+		return "", err
+	}
+	step, err := c.step(at)
+	if err != nil {
+		return "", err
+	}
+	var m mac
+	m.init(p.alg, t.Secret)
+	var code [10]byte
+	m.code(&code, step, p.digits)
+	return string(code[:p.digits]), nil
+}
+
+// Verify checks code against the steps from Skew before to Skew after the
+// step of at, and returns the step that matched (the latest one, if the
+// code occurs twice in the window).
+//
+// A match at a step <= last is refused with [ErrReplayed]: store the
+// returned step and pass it as last next time, so that each code is
+// accepted once (RFC 6238 §5.2). A last of 0 means no code was accepted yet;
+// step 0 itself, the first Period after T0, is then never accepted.
+//
+// On any error Verify returns last unchanged. A malformed code (wrong
+// length, anything but ASCII digits) fails with [ErrInvalidCode] before any
+// HMAC work. The window never reaches before step 0.
+func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err error) {
+	p, c, err := t.check()
+	if err != nil {
+		return last, err
+	}
+	if err := checkWindow("Skew", t.Skew); err != nil {
+		return last, err
+	}
+	now, err := c.step(at)
+	if err != nil {
+		return last, err
+	}
+	var want [10]byte
+	if !parseCode(&want, code, p.digits) {
+		return last, ErrInvalidCode
+	}
+	skew := uint64(t.Skew)
+	first := now - min(now, skew)
+	end := now + min(skew, math.MaxUint64-now)
+	var m mac
+	m.init(p.alg, t.Secret)
+	offset, ok := m.matchLast(&want, p.digits, first, int(end-first)+1)
+	if !ok {
+		return last, ErrInvalidCode
+	}
+	matched := first + uint64(offset)
+	if matched <= last {
+		return last, ErrReplayed
+	}
+	return matched, nil
+}
