@@ -1,0 +1,172 @@
+// Package benchmarks compares github.com/otpkit/otp with other Go OTP
+// libraries on the same inputs, and with the floor that the standard library
+// allows. It is a separate module so that the library never depends on them.
+package benchmarks
+
+import (
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/base32"
+	"encoding/binary"
+	"testing"
+	"time"
+
+	"github.com/otpkit/otp"
+	pquerna "github.com/pquerna/otp"
+	ptotp "github.com/pquerna/otp/totp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The same inputs for every library: the RFC 6238 SHA-1 seed as a stored
+// base32 secret, a fixed time, Skew 1 and a wrong code (the whole window is
+// computed).
+var (
+	secret32  = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+	at        = time.Unix(1111111109, 0)
+	wrongCode = "000000"
+	popts     = ptotp.ValidateOpts{Period: 30, Skew: 1, Digits: pquerna.DigitsSix, Algorithm: pquerna.AlgorithmSHA1}
+)
+
+func otpkitVerify(code string) bool {
+	key, err := otp.DecodeSecret(secret32)
+	if err != nil {
+		panic(err)
+	}
+	_, err = otp.TOTP{Secret: key, Skew: 1}.Verify(code, at, 0)
+	return err == nil
+}
+
+func otpkitGenerate() string {
+	key, err := otp.DecodeSecret(secret32)
+	if err != nil {
+		panic(err)
+	}
+	code, err := otp.TOTP{Secret: key}.Generate(at)
+	if err != nil {
+		panic(err)
+	}
+	return code
+}
+
+func pquernaVerify(code string) bool {
+	ok, err := ptotp.ValidateCustom(code, secret32, at, popts)
+	return ok && err == nil
+}
+
+func pquernaGenerate() string {
+	code, err := ptotp.GenerateCodeCustom(secret32, at, popts)
+	if err != nil {
+		panic(err)
+	}
+	return code
+}
+
+// floorCode is the least work a TOTP code takes with Go's standard library:
+// HMAC-SHA-1 written out as two sha1.Sum calls on stack arrays, no
+// validation, no allocation.
+func floorCode(key []byte, step uint64) uint32 {
+	var inner [64 + 8]byte
+	var outer [64 + sha1.Size]byte
+	copy(inner[:], key)
+	copy(outer[:], key)
+	for i := range 64 {
+		inner[i] ^= 0x36
+		outer[i] ^= 0x5c
+	}
+	binary.BigEndian.PutUint64(inner[64:], step)
+	sum := sha1.Sum(inner[:])
+	copy(outer[64:], sum[:])
+	sum = sha1.Sum(outer[:])
+	off := sum[19] & 0x0f
+	return (binary.BigEndian.Uint32(sum[off:]) & 0x7fffffff) % 1_000_000
+}
+
+var rawBase32 = base32.StdEncoding.WithPadding(base32.NoPadding)
+
+func floorKey(buf *[64]byte) []byte {
+	n, err := rawBase32.Decode(buf[:], []byte(secret32))
+	if err != nil {
+		panic(err)
+	}
+	return buf[:n]
+}
+
+func floorVerify(code string) bool {
+	var buf [64]byte
+	key := floorKey(&buf)
+	want := uint32(0)
+	for i := 0; i < len(code); i++ {
+		want = want*10 + uint32(code[i]-'0')
+	}
+	step := uint64(at.Unix() / 30)
+	ok := 0
+	for s := step - 1; s <= step+1; s++ {
+		ok |= subtle.ConstantTimeEq(int32(floorCode(key, s)), int32(want))
+	}
+	return ok == 1
+}
+
+func floorGenerate() uint32 {
+	var buf [64]byte
+	return floorCode(floorKey(&buf), uint64(at.Unix()/30))
+}
+
+// TestSameAnswers guards the benchmarks: every contender computes the same
+// thing, so the comparison is fair.
+func TestSameAnswers(t *testing.T) {
+	want := otpkitGenerate()
+	assert.Equal(t, want, pquernaGenerate())
+	assert.Equal(t, want, pad6(floorGenerate()))
+	for _, verify := range []func(string) bool{otpkitVerify, pquernaVerify, floorVerify} {
+		assert.True(t, verify(want))
+		assert.False(t, verify(wrongCode))
+	}
+	require.NotEqual(t, wrongCode, want)
+}
+
+func pad6(v uint32) string {
+	b := []byte("000000")
+	for i := 5; v > 0; i-- {
+		b[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return string(b)
+}
+
+func BenchmarkVerify(b *testing.B) {
+	for _, bc := range []struct {
+		name   string
+		verify func(string) bool
+	}{{"otpkit", otpkitVerify}, {"pquerna", pquernaVerify}, {"floor", floorVerify}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if bc.verify(wrongCode) {
+					b.Fatal("wrong code accepted")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkGenerate(b *testing.B) {
+	b.Run("otpkit", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			otpkitGenerate()
+		}
+	})
+	b.Run("pquerna", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			pquernaGenerate()
+		}
+	})
+	b.Run("floor", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			floorGenerate()
+		}
+	})
+}
