@@ -71,3 +71,25 @@ func BenchmarkDecodeSecret(b *testing.B) {
 		}
 	}
 }
+
+const benchURI = "otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60"
+
+func BenchmarkParseURI(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseURI(benchURI); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkKeyURI(b *testing.B) {
+	k, err := ParseURI(benchURI)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = k.URI()
+	}
+}

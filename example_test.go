@@ -85,3 +85,52 @@ func ExampleDecodeSecret() {
 	// 12345678901234567890 <nil>
 	// otp: invalid secret: character 19 is not base32
 }
+
+func ExampleParseURI() {
+	// As an issuer wrote it: Microsoft 365 style label, grouped lower-case
+	// secret, '+' for a space in the query.
+	k, err := otp.ParseURI("otpauth://totp/Contoso:alice@contoso.com?secret=gezd+gnbv+gy3t+qojq&issuer=Microsoft+365&digits=8")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(k.Type, k.Issuer, k.Account, k.Digits, k.Period)
+
+	_, err = otp.ParseURI("otpauth://totp/bob?secret=JBSWY3DPEHPK3PXP&digits=5")
+	fmt.Println(err)
+	// Output:
+	// totp Microsoft 365 alice@contoso.com 8 30s
+	// otp: invalid key URI: digits: not a whole number from 6 to 10
+}
+
+func ExampleKey_URI() {
+	k := otp.Key{
+		Type:    "totp",
+		Issuer:  "ACME Co",
+		Account: "jane+2fa@example.com",
+		Secret:  secret,
+	}
+	fmt.Println(k.URI())
+	// Output: otpauth://totp/ACME%20Co:jane%2B2fa%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME%20Co
+}
+
+// Enrolment: make a key, show it to the user, and switch two-factor
+// authentication on only once the user has typed a first code from the app.
+func ExampleGenerateKey() {
+	k, err := otp.GenerateKey("Example Corp", "alice@example.com")
+	if err != nil {
+		panic(err)
+	}
+	// Show k.QR() or k.URI() to the user; store k.Secret with the account.
+
+	// The user types the code the app shows. (Here: computed.)
+	t := k.TOTP()
+	t.Skew = 1
+	now := time.Now()
+	code, _ := t.Generate(now)
+
+	step, err := t.Verify(code, now, 0)
+	fmt.Println(err == nil, step > 0)
+	// Store step with the account, as the last step used.
+	// Output: true true
+}

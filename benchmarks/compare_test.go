@@ -170,3 +170,52 @@ func BenchmarkGenerate(b *testing.B) {
 		}
 	})
 }
+
+// keyURI is a typical enrolment URI with every parameter.
+const keyURI = "otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA256&digits=8&period=60"
+
+// keyFields is what an application reads from a key URI.
+type keyFields struct {
+	typ, issuer, account, algorithm string
+	secret                          []byte
+	digits                          int
+	period                          uint64
+}
+
+func otpkitParse() keyFields {
+	k, err := otp.ParseURI(keyURI)
+	if err != nil {
+		panic(err)
+	}
+	return keyFields{k.Type, k.Issuer, k.Account, k.Algorithm.String(), k.Secret, k.Digits, uint64(k.Period / time.Second)}
+}
+
+func pquernaParse() keyFields {
+	k, err := pquerna.NewKeyFromURL(keyURI)
+	if err != nil {
+		panic(err)
+	}
+	secret, err := rawBase32.DecodeString(k.Secret())
+	if err != nil {
+		panic(err)
+	}
+	return keyFields{k.Type(), k.Issuer(), k.AccountName(), k.Algorithm().String(), secret, k.Digits().Length(), k.Period()}
+}
+
+func TestSameKey(t *testing.T) {
+	assert.Equal(t, pquernaParse(), otpkitParse())
+}
+
+func BenchmarkParseURI(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		parse func() keyFields
+	}{{"otpkit", otpkitParse}, {"pquerna", pquernaParse}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				bc.parse()
+			}
+		})
+	}
+}

@@ -1,0 +1,381 @@
+package otp
+
+import (
+	"errors"
+	"maps"
+	"math"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Key is what an otpauth:// key URI carries (Google's Key URI Format): the
+// secret and settings an authenticator app needs, and the names it shows.
+type Key struct {
+	Type      string // "totp" or "hotp"
+	Issuer    string // the service, such as "Example Corp"; may be empty
+	Account   string // the user, such as "alice@example.com"
+	Secret    []byte
+	Algorithm Algorithm
+	Digits    int           // 6 when zero
+	Period    time.Duration // totp; 30s when zero
+	Counter   uint64        // hotp: the initial counter
+	// Extra holds the parameters the package does not interpret, such as
+	// FreeOTP's image, color and lock, so that they survive a round trip.
+	Extra url.Values
+}
+
+// MaxURILength bounds what ParseURI reads: more than any QR code holds.
+const MaxURILength = 4096
+
+// ErrInvalidURI is wrapped by every [URIError].
+var ErrInvalidURI = errors.New("otp: invalid key URI")
+
+// URIError reports which part of a key URI is wrong. Like [url.Error] it
+// carries context, but never the URI itself or the secret in it.
+type URIError struct {
+	Part   string // "scheme", "type", "label", or a parameter name such as "digits"
+	Reason string
+	Err    error // the underlying error, such as a *SecretError; may be nil
+}
+
+func (e *URIError) Error() string {
+	return "otp: invalid key URI: " + e.Part + ": " + e.Reason
+}
+
+// Unwrap returns [ErrInvalidURI] and the underlying error, so that
+// errors.Is matches either.
+func (e *URIError) Unwrap() []error {
+	if e.Err == nil {
+		return []error{ErrInvalidURI}
+	}
+	return []error{ErrInvalidURI, e.Err}
+}
+
+func uriError(part, reason string) error { return &URIError{Part: part, Reason: reason} }
+
+// GenerateKey returns a new TOTP key for issuer and account with a fresh
+// 160-bit secret and the settings every authenticator app supports: SHA1,
+// 6 digits, 30-second steps. The account must not be empty, and neither
+// name may hold control characters.
+func GenerateKey(issuer, account string) (*Key, error) {
+	if err := checkName(issuer); err != nil {
+		return nil, &ConfigError{Field: "Issuer", Reason: err.Error()}
+	}
+	if account == "" || strings.TrimLeft(account, " ") != account {
+		return nil, &ConfigError{Field: "Account", Reason: "empty or starting with a space"}
+	}
+	if err := checkName(account); err != nil {
+		return nil, &ConfigError{Field: "Account", Reason: err.Error()}
+	}
+	secret, err := GenerateSecret(DefaultSecretSize)
+	if err != nil {
+		return nil, err
+	}
+	return &Key{Type: "totp", Issuer: issuer, Account: account, Secret: secret, Digits: 6, Period: DefaultPeriod}, nil
+}
+
+// TOTP returns the generator and verifier for k, with no skew.
+func (k *Key) TOTP() TOTP {
+	return TOTP{Secret: k.Secret, Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}
+}
+
+// HOTP returns the generator and verifier for k, with no look-ahead.
+func (k *Key) HOTP() HOTP {
+	return HOTP{Secret: k.Secret, Algorithm: k.Algorithm, Digits: k.Digits}
+}
+
+// ParseURI parses an otpauth:// key URI, as Google's Key URI Format
+// describes it and as real issuers write it.
+//
+// It is tolerant where that is harmless: the scheme and type in any case,
+// ':' or "%3A" between issuer and account, spaces after it, raw spaces and
+// UTF-8, lower-case, padded or grouped secrets, parameter names in any
+// case. The issuer parameter, when present, wins over the label's prefix.
+//
+// It is strict where looseness is a risk: the secret is required; a
+// present algorithm, digits, period or counter that is wrong is an error,
+// never silently the default; a known parameter given twice is an error;
+// control characters in names are refused; and input longer than
+// [MaxURILength] is refused before it is read. Parameters it does not know
+// go to [Key.Extra].
+//
+// Errors are [*URIError]s that name the part that is wrong and never
+// contain the URI or the secret.
+func ParseURI(uri string) (*Key, error) {
+	if len(uri) > MaxURILength {
+		return nil, uriError("uri", "longer than "+strconv.Itoa(MaxURILength)+" bytes")
+	}
+	scheme, rest, ok := strings.Cut(uri, "://")
+	if !ok || !strings.EqualFold(scheme, "otpauth") {
+		return nil, uriError("scheme", "not otpauth://")
+	}
+	typ, rest, ok := strings.Cut(rest, "/")
+	typ = strings.ToLower(typ)
+	if typ != "totp" && typ != "hotp" {
+		return nil, uriError("type", "not totp or hotp")
+	}
+	if !ok {
+		return nil, uriError("label", "missing")
+	}
+	rawLabel, rawQuery, _ := strings.Cut(rest, "?")
+	label, err := url.PathUnescape(rawLabel) // '+' stays a plus
+	if err != nil {
+		return nil, uriError("label", "bad percent-encoding")
+	}
+	k := &Key{Type: typ}
+	issuerParam, err := k.parseQuery(rawQuery)
+	if err != nil {
+		return nil, err
+	}
+	if err := k.setNames(label, issuerParam); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// knownParams are the parameters ParseURI interprets for each type. The
+// other type's parameter (period on hotp, counter on totp) goes to Extra.
+var knownParams = map[string][]string{
+	"totp": {"secret", "issuer", "algorithm", "digits", "period"},
+	"hotp": {"secret", "issuer", "algorithm", "digits", "counter"},
+}
+
+// parseQuery sets k's parameters from the query and returns the issuer
+// parameter.
+func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
+	seen := map[string]bool{}
+	var secret string
+	for piece := range strings.SplitSeq(rawQuery, "&") {
+		if piece == "" {
+			continue
+		}
+		rawName, rawValue, _ := strings.Cut(piece, "=")
+		name, err1 := url.QueryUnescape(rawName)
+		value, err2 := url.QueryUnescape(rawValue) // '+' is a space
+		if err1 != nil || err2 != nil {
+			return "", uriError("query", "bad percent-encoding")
+		}
+		lower := strings.ToLower(name)
+		if slices.Contains(knownParams["totp"], lower) || lower == "counter" {
+			if seen[lower] {
+				return "", uriError(lower, "given more than once")
+			}
+			seen[lower] = true
+		}
+		if !slices.Contains(knownParams[k.Type], lower) {
+			if k.Extra == nil {
+				k.Extra = url.Values{}
+			}
+			k.Extra[name] = append(k.Extra[name], value)
+			continue
+		}
+		switch lower {
+		case "secret":
+			secret = value
+		case "issuer":
+			issuer = value
+		default:
+			if err := k.setParam(lower, value); err != nil {
+				return "", err
+			}
+		}
+	}
+	if !seen["secret"] || secret == "" {
+		return "", uriError("secret", "missing")
+	}
+	if k.Secret, err = DecodeSecret(secret); err != nil {
+		return "", &URIError{Part: "secret", Reason: "not base32", Err: err}
+	}
+	if k.Digits == 0 {
+		k.Digits = 6
+	}
+	if k.Type == "totp" && k.Period == 0 {
+		k.Period = DefaultPeriod
+	}
+	return issuer, nil
+}
+
+// maxPeriodSeconds keeps a period within time.Duration.
+const maxPeriodSeconds = math.MaxInt64 / int64(time.Second)
+
+// setParam sets algorithm, digits, period or counter from its value.
+func (k *Key) setParam(name, value string) error {
+	var err error
+	switch name {
+	case "algorithm":
+		if k.Algorithm, err = ParseAlgorithm(value); err != nil {
+			return &URIError{Part: name, Reason: "not SHA1, SHA256 or SHA512", Err: err}
+		}
+	case "digits":
+		n, ok := parseDecimal(value)
+		if !ok || checkDigits(int(min(n, 99))) != nil {
+			return uriError(name, "not a whole number from 6 to 10")
+		}
+		k.Digits = int(n)
+	case "period":
+		n, ok := parseDecimal(value)
+		if !ok || n == 0 || n > uint64(maxPeriodSeconds) {
+			return uriError(name, "not a positive whole number of seconds")
+		}
+		k.Period = time.Duration(n) * time.Second
+	case "counter":
+		n, ok := parseDecimal(value)
+		if !ok {
+			return uriError(name, "not a whole number from 0 to 2^64-1")
+		}
+		k.Counter = n
+	}
+	return nil
+}
+
+// parseDecimal parses ASCII digits only: no sign, no space, no fraction,
+// and nothing that overflows 64 bits.
+func parseDecimal(s string) (uint64, bool) {
+	if s == "" || len(s) > 20 {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseUint(s, 10, 64)
+	return n, err == nil
+}
+
+// setNames splits the label into issuer and account. The issuer parameter,
+// when present, is the issuer: a label that starts with it and a separator
+// loses that prefix, and any other label loses whatever precedes its first
+// separator. Without the parameter, the label's prefix is the issuer.
+func (k *Key) setNames(label, issuerParam string) error {
+	prefix, account, hasPrefix := strings.Cut(label, ":")
+	if !hasPrefix {
+		account = label
+	}
+	switch {
+	case issuerParam != "":
+		k.Issuer = issuerParam
+		if after, ok := strings.CutPrefix(label, issuerParam+":"); ok {
+			account = after
+		}
+	case hasPrefix:
+		k.Issuer = prefix
+	}
+	k.Account = strings.TrimLeft(account, " ")
+	if k.Account == "" {
+		return uriError("label", "no account name")
+	}
+	if err := checkName(k.Issuer); err != nil {
+		return uriError("issuer", err.Error())
+	}
+	if err := checkName(k.Account); err != nil {
+		return uriError("label", err.Error())
+	}
+	return nil
+}
+
+// checkName refuses what no issuer or account name needs and what can make
+// one display as another: invalid UTF-8, control characters and bidi
+// overrides.
+func checkName(s string) error {
+	if !utf8.ValidString(s) {
+		return errors.New("not valid UTF-8")
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+			return errors.New("holds a control character")
+		}
+	}
+	return nil
+}
+
+// URI returns k as an otpauth:// key URI that every authenticator app reads:
+// the label "issuer:account" with a literal ':' (just "account" without an
+// issuer, unless the account holds a colon), then the secret, the
+// issuer, only the settings that differ from the defaults, the counter for
+// hotp, and Extra in sorted order. Everything outside RFC 3986's unreserved
+// characters is percent-encoded; a space is "%20", never '+', which some
+// apps would show as a plus.
+func (k *Key) URI() string {
+	typ := strings.ToLower(k.Type)
+	if typ == "" {
+		typ = "totp"
+	}
+	var b strings.Builder
+	b.Grow(64 + len(k.Issuer)*6 + len(k.Account)*3 + len(k.Secret)*8/5)
+	b.WriteString("otpauth://")
+	escape(&b, typ)
+	b.WriteByte('/')
+	if k.Issuer != "" || strings.Contains(k.Account, ":") {
+		// An empty issuer before the separator keeps a colon in the
+		// account from being read as one.
+		escape(&b, k.Issuer)
+		b.WriteByte(':')
+	}
+	escape(&b, k.Account)
+	b.WriteString("?secret=")
+	b.WriteString(EncodeSecret(k.Secret))
+	if k.Issuer != "" {
+		b.WriteString("&issuer=")
+		escape(&b, k.Issuer)
+	}
+	if k.Algorithm != SHA1 {
+		b.WriteString("&algorithm=")
+		escape(&b, k.Algorithm.String())
+	}
+	if k.Digits != 0 && k.Digits != 6 {
+		b.WriteString("&digits=")
+		b.WriteString(strconv.Itoa(k.Digits))
+	}
+	if typ == "totp" && k.Period != 0 && k.Period != DefaultPeriod {
+		b.WriteString("&period=")
+		b.WriteString(strconv.FormatInt(int64(k.Period/time.Second), 10))
+	}
+	if typ == "hotp" {
+		b.WriteString("&counter=")
+		b.WriteString(strconv.FormatUint(k.Counter, 10))
+	}
+	k.writeExtra(&b, typ)
+	return b.String()
+}
+
+// writeExtra appends Extra in sorted order, leaving out any name that would
+// repeat a parameter URI has written.
+func (k *Key) writeExtra(b *strings.Builder, typ string) {
+	known := knownParams[typ]
+	if known == nil {
+		known = knownParams["totp"]
+	}
+	for _, name := range slices.Sorted(maps.Keys(k.Extra)) {
+		if slices.Contains(known, strings.ToLower(name)) {
+			continue
+		}
+		for _, v := range k.Extra[name] {
+			b.WriteByte('&')
+			escape(b, name)
+			b.WriteByte('=')
+			escape(b, v)
+		}
+	}
+}
+
+// escape writes s with every byte outside RFC 3986's unreserved set
+// (ALPHA, DIGIT, '-', '.', '_', '~') percent-encoded.
+func escape(b *strings.Builder, s string) {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&0x0f])
+	}
+}

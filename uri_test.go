@@ -1,0 +1,367 @@
+package otp
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// uriCase is one entry of testdata/uris.json: a URI and either the Key it
+// must give or the part that the error must name.
+type uriCase struct {
+	Name  string `json:"name"`
+	URI   string `json:"uri"`
+	PadTo int    `json:"pad_to"` // grow the last parameter's value to this length
+	Error string `json:"error"`
+	Key   *struct {
+		Type      string     `json:"type"`
+		Issuer    string     `json:"issuer"`
+		Account   string     `json:"account"`
+		Secret    string     `json:"secret"`
+		Algorithm string     `json:"algorithm"`
+		Digits    int        `json:"digits"`
+		Period    int        `json:"period"`
+		Counter   uint64     `json:"counter"`
+		Extra     url.Values `json:"extra"`
+	} `json:"key"`
+}
+
+func loadURICorpus(t *testing.T) []uriCase {
+	t.Helper()
+	var corpus struct {
+		Cases []uriCase `json:"cases"`
+	}
+	loadJSON(t, "uris.json", &corpus)
+	require.GreaterOrEqual(t, len(corpus.Cases), 40)
+	for i, c := range corpus.Cases {
+		if c.PadTo > 0 {
+			padding := strings.Repeat("a", c.PadTo-len(c.URI))
+			corpus.Cases[i].URI += padding
+			if c.Key != nil {
+				c.Key.Extra["pad"] = []string{padding}
+			}
+		}
+	}
+	return corpus.Cases
+}
+
+func (c uriCase) want(t *testing.T) *Key {
+	t.Helper()
+	secret, err := DecodeSecret(c.Key.Secret)
+	require.NoError(t, err)
+	alg, err := ParseAlgorithm(c.Key.Algorithm)
+	require.NoError(t, err)
+	return &Key{
+		Type: c.Key.Type, Issuer: c.Key.Issuer, Account: c.Key.Account, Secret: secret,
+		Algorithm: alg, Digits: c.Key.Digits, Period: time.Duration(c.Key.Period) * time.Second,
+		Counter: c.Key.Counter, Extra: c.Key.Extra,
+	}
+}
+
+func TestParseURICorpus(t *testing.T) {
+	for _, c := range loadURICorpus(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			k, err := ParseURI(c.URI)
+			if c.Key == nil {
+				require.Error(t, err, "want an error in %s", c.Error)
+				assert.Nil(t, k)
+				assertURIError(t, err, c.Error, c.URI)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, c.want(t), k)
+
+			again, err := ParseURI(k.URI())
+			require.NoError(t, err, "round trip of %s", k.URI())
+			assert.Equal(t, k, again)
+		})
+	}
+}
+
+// assertURIError checks that err is a *URIError naming part, and that its
+// message holds neither the URI nor the secret in it.
+func assertURIError(t *testing.T, err error, part, uri string) {
+	t.Helper()
+	assert.ErrorIs(t, err, ErrInvalidURI)
+	var ue *URIError
+	require.True(t, errors.As(err, &ue), "want *URIError, got %T", err)
+	assert.Equal(t, part, ue.Part)
+	msg := err.Error()
+	assert.True(t, strings.HasPrefix(msg, "otp: invalid key URI: "+part+": "), msg)
+	assert.NotContains(t, msg, uri)
+	for _, s := range secretsIn(uri) {
+		assert.NotContains(t, msg, s)
+	}
+}
+
+// secretsIn returns the raw and decoded values of every secret parameter
+// of uri that is long enough to recognise.
+func secretsIn(uri string) []string {
+	_, query, _ := strings.Cut(uri, "?")
+	var out []string
+	for piece := range strings.SplitSeq(query, "&") {
+		name, value, _ := strings.Cut(piece, "=")
+		if !strings.EqualFold(name, "secret") || len(value) < 6 {
+			continue
+		}
+		out = append(out, value)
+		if v, err := url.QueryUnescape(value); err == nil && len(v) >= 6 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func TestParseURIErrorsWrap(t *testing.T) {
+	_, err := ParseURI("otpauth://totp/bob?secret=JBSWY3DPEHPK3PX1")
+	assert.ErrorIs(t, err, ErrInvalidSecret)
+	_, err = ParseURI("otpauth://totp/bob?secret=JBSWY3DPEHPK3PXP&algorithm=MD5")
+	assert.ErrorIs(t, err, ErrInvalidConfig)
+}
+
+func TestKeyURI(t *testing.T) {
+	secret := []byte("12345678901234567890")
+	tests := []struct {
+		name string
+		key  Key
+		want string
+	}{
+		{"defaults left out", Key{Type: "totp", Issuer: "Example", Account: "alice@example.com", Secret: secret, Digits: 6, Period: 30 * time.Second},
+			"otpauth://totp/Example:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example"},
+		{"zero values", Key{Account: "bob", Secret: secret},
+			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"},
+		{"space is %20, never +", Key{Type: "totp", Issuer: "ACME Co", Account: "a b+c", Secret: secret},
+			"otpauth://totp/ACME%20Co:a%20b%2Bc?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME%20Co"},
+		{"reserved characters escaped", Key{Issuer: "A&B/C?D#E%F:G", Account: "x=y", Secret: secret},
+			"otpauth://totp/A%26B%2FC%3FD%23E%25F%3AG:x%3Dy?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=A%26B%2FC%3FD%23E%25F%3AG"},
+		{"UTF-8", Key{Issuer: "日本", Account: "é", Secret: secret},
+			"otpauth://totp/%E6%97%A5%E6%9C%AC:%C3%A9?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=%E6%97%A5%E6%9C%AC"},
+		{"every setting", Key{Type: "totp", Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Period: 60 * time.Second},
+			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA512&digits=8&period=60"},
+		{"colon in the account, no issuer", Key{Account: "urn:x", Secret: secret},
+			"otpauth://totp/:urn%3Ax?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"},
+		{"hotp always has counter", Key{Type: "hotp", Account: "bob", Secret: secret},
+			"otpauth://hotp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0"},
+		{"extra sorted, known names not repeated", Key{Type: "totp", Account: "bob", Secret: secret,
+			Extra: url.Values{"lock": {"true"}, "color": {"FF 00"}, "Secret": {"AAAA"}, "image": {"https://x/y.png"}}},
+			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&color=FF%2000&image=https%3A%2F%2Fx%2Fy.png&lock=true"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.key.URI())
+		})
+	}
+}
+
+func TestKeyURIRoundTripAwkwardNames(t *testing.T) {
+	names := []string{"a b", "a+b", "a&b=c", "50%", "x/y?z#w", "C++ & C#", "ü", "👩‍💻", "tab-free ~._-", "trailing ", "a:b"}
+	for _, issuer := range append([]string{""}, names...) {
+		for _, account := range names {
+			k, err := GenerateKey(issuer, account)
+			require.NoError(t, err)
+			k.Extra = url.Values{"image": {"https://example.com/" + account}}
+			got, err := ParseURI(k.URI())
+			require.NoError(t, err, k.URI())
+			assert.Equal(t, k, got, k.URI())
+		}
+	}
+}
+
+func TestGenerateKey(t *testing.T) {
+	k, err := GenerateKey("Example", "alice@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, "totp", k.Type)
+	assert.Len(t, k.Secret, 20)
+	assert.Equal(t, SHA1, k.Algorithm)
+	assert.Equal(t, 6, k.Digits)
+	assert.Equal(t, 30*time.Second, k.Period)
+	k2, err := GenerateKey("Example", "alice@example.com")
+	require.NoError(t, err)
+	assert.NotEqual(t, k.Secret, k2.Secret)
+
+	for _, bad := range []struct{ issuer, account, field string }{
+		{"Example", "", "Account"},
+		{"Example", " bob", "Account"},
+		{"Example", "bob\n", "Account"},
+		{"Ex\x00ample", "bob", "Issuer"},
+		{"\u202eelpmaxE", "bob", "Issuer"},
+		{"Example", "\xff", "Account"},
+	} {
+		_, err := GenerateKey(bad.issuer, bad.account)
+		assertConfigError(t, err, bad.field)
+	}
+}
+
+func TestKeyTOTPAndHOTP(t *testing.T) {
+	k, err := ParseURI("otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8")
+	require.NoError(t, err)
+	code, err := k.TOTP().Generate(time.Unix(59, 0))
+	require.NoError(t, err)
+	assert.Equal(t, "94287082", code) // RFC 6238 Appendix B
+
+	k, err = ParseURI("otpauth://hotp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=1")
+	require.NoError(t, err)
+	code, err = k.HOTP().Generate(k.Counter)
+	require.NoError(t, err)
+	assert.Equal(t, "287082", code) // RFC 4226 Appendix D
+}
+
+// pyotpScript reads one URI a line and prints what pyotp makes of it, with
+// the code at time 1111111109 (totp) or at the initial counter (hotp).
+const pyotpScript = `
+import base64, json, sys, pyotp
+for line in sys.stdin:
+    o = pyotp.parse_uri(line.strip())
+    pad = "=" * (-len(o.secret) % 8)
+    out = {"issuer": o.issuer or "", "account": o.name, "secret": base64.b32decode(o.secret.upper() + pad).hex(),
+           "digits": o.digits, "algorithm": o.digest().name}
+    if isinstance(o, pyotp.TOTP):
+        out["period"] = o.interval
+        out["code"] = o.at(1111111109)
+    else:
+        out["counter"] = o.initial_count
+        out["code"] = o.at(0)  # pyotp's HOTP.at counts from initial_count
+    print(json.dumps(out))
+`
+
+// findPyotp returns a python3 that imports pyotp (Debian's python3-pyotp
+// installs into the system python, which may not be first on PATH).
+func findPyotp(t *testing.T) string {
+	t.Helper()
+	for _, py := range []string{"/usr/bin/python3", "python3"} {
+		if exec.Command(py, "-c", "import pyotp").Run() == nil {
+			return py
+		}
+	}
+	msg := "pyotp not found: install the Debian package python3-pyotp to run this interop check"
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
+	return ""
+}
+
+// TestInteropPyotp checks that pyotp, the reference Python library, reads
+// what Key.URI writes exactly as ParseURI does.
+func TestInteropPyotp(t *testing.T) {
+	py := findPyotp(t)
+	var keys []*Key
+	for _, c := range loadURICorpus(t) {
+		if c.Key == nil || c.PadTo > 0 || c.Key.Digits > 8 {
+			continue // pyotp 2.6 takes 6 to 8 digits only
+		}
+		k := c.want(t)
+		k.Extra = nil // pyotp 2.6 refuses parameters it does not know
+		if !pyotpDecodes(k.Issuer) || !pyotpDecodes(k.Account) {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	for _, issuer := range []string{"Big Bank", "Ünïcødé 日本", "A/B Testing", "Mail (EU)", "it's.com"} {
+		k, err := GenerateKey(issuer, "ann.o'neil@example.com")
+		require.NoError(t, err)
+		keys = append(keys, k)
+	}
+	var input bytes.Buffer
+	for _, k := range keys {
+		input.WriteString(k.URI() + "\n")
+	}
+	cmd := exec.Command(py, "-c", pyotpScript)
+	cmd.Stdin = &input
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	require.NoError(t, err, "pyotp: %s", lastLine(stderr.String()))
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	require.Len(t, lines, len(keys))
+
+	for i, k := range keys {
+		t.Run(k.Issuer+"/"+k.Account, func(t *testing.T) {
+			var got struct {
+				Issuer, Account, Secret, Algorithm, Code string
+				Digits                                   int
+				Period                                   *int
+				Counter                                  *uint64
+			}
+			require.NoError(t, json.Unmarshal([]byte(lines[i]), &got))
+			assert.Equal(t, k.Issuer, got.Issuer)
+			assert.Equal(t, k.Account, got.Account)
+			assert.Equal(t, hexString(k.Secret), got.Secret)
+			assert.Equal(t, k.Digits, got.Digits)
+			assert.Equal(t, strings.ToLower(strings.Replace(k.Algorithm.String(), "SHA", "sha", 1)), strings.ToLower(got.Algorithm))
+			var want string
+			if k.Type == "hotp" {
+				require.NotNil(t, got.Counter)
+				assert.Equal(t, k.Counter, *got.Counter)
+				want, err = k.HOTP().Generate(k.Counter)
+			} else {
+				require.NotNil(t, got.Period)
+				assert.Equal(t, k.Period, time.Duration(*got.Period)*time.Second)
+				want, err = k.TOTP().Generate(time.Unix(1111111109, 0))
+			}
+			require.NoError(t, err)
+			assert.Equal(t, want, got.Code)
+		})
+	}
+}
+
+// lastLine returns the last line of a traceback: the exception, which names
+// no secret.
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	return s[strings.LastIndexByte(s, '\n')+1:]
+}
+
+// pyotpDecodes reports whether pyotp 2.6 (Debian's) reads a name back. It
+// percent-decodes the whole URI before splitting it, so an encoded '&', '+',
+// '#', '?', '%', '=' or ':' in a name breaks it apart whatever the writer
+// does (fixed upstream in pyauth/pyotp#187).
+func pyotpDecodes(name string) bool {
+	return !strings.ContainsAny(name, "&+#?%=:")
+}
+
+func hexString(b []byte) string {
+	const digits = "0123456789abcdef"
+	out := make([]byte, 0, 2*len(b))
+	for _, c := range b {
+		out = append(out, digits[c>>4], digits[c&0xf])
+	}
+	return string(out)
+}
+
+func FuzzParseURI(f *testing.F) {
+	f.Add("otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example")
+	f.Add("otpauth://hotp/A%3A%20b?secret=jbsw+y3dp&counter=18446744073709551615&x=1&x=2")
+	f.Add("otpauth://totp/%20a:b:c?issuer=a&secret=MZXW6YQ=&period=1&digits=10&algorithm=sha-512")
+	f.Add("otpauth://TOTP/:?secret=AA&issuer=%")
+	f.Add("otpauth://totp/a?secret=AAAAAAAA&counter=1&Counter=2")
+	f.Fuzz(func(t *testing.T, uri string) {
+		k, err := ParseURI(uri)
+		if err != nil {
+			require.Nil(t, k)
+			require.True(t, strings.HasPrefix(err.Error(), "otp: invalid key URI: "))
+			for _, s := range secretsIn(uri) {
+				require.NotContains(t, err.Error(), s)
+			}
+			return
+		}
+		require.NotEmpty(t, k.Secret)
+		require.NotEmpty(t, k.Account)
+		again := k.URI()
+		if len(again) > MaxURILength {
+			return
+		}
+		k2, err := ParseURI(again)
+		require.NoError(t, err, "round trip of %q", again)
+		require.Equal(t, k, k2)
+	})
+}
