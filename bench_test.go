@@ -93,3 +93,44 @@ func BenchmarkKeyURI(b *testing.B) {
 		_ = k.URI()
 	}
 }
+
+func benchQR(b *testing.B) *QR {
+	q, err := EncodeQR(benchURI)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return q
+}
+
+func BenchmarkEncodeQR(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := EncodeQR(benchURI); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkQRPNG(b *testing.B) {
+	q := benchQR(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = q.PNG(8)
+	}
+}
+
+func BenchmarkQRSVG(b *testing.B) {
+	q := benchQR(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = q.SVG()
+	}
+}
+
+func BenchmarkQRString(b *testing.B) {
+	q := benchQR(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = q.String()
+	}
+}

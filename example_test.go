@@ -1,8 +1,13 @@
 package otp_test
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otp"
@@ -133,4 +138,33 @@ func ExampleGenerateKey() {
 	fmt.Println(err == nil, step > 0)
 	// Store step with the account, as the last step used.
 	// Output: true true
+}
+
+func ExampleKey_QR() {
+	k := &otp.Key{Type: "totp", Issuer: "Example", Account: "alice@example.com", Secret: secret}
+	code, err := k.QR()
+	if err != nil {
+		panic(err)
+	}
+	// 8 pixels a module; the file is ready for an <img> or a print-out.
+	path := filepath.Join(os.TempDir(), "otp-example-qr.png")
+	if err := os.WriteFile(path, code.PNG(8), 0o600); err != nil {
+		panic(err)
+	}
+	defer os.Remove(path)
+
+	cfg, err := png.DecodeConfig(bytes.NewReader(code.PNG(8)))
+	fmt.Println(code.Size(), "modules,", cfg.Width, "pixels wide", err)
+	// Output: 41 modules, 392 pixels wide <nil>
+}
+
+func ExampleQR_String() {
+	code, err := otp.EncodeQR("otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ")
+	if err != nil {
+		panic(err)
+	}
+	// For a dark terminal; use StringLightBackground on a light one.
+	text := code.String()
+	fmt.Println(strings.Count(text, "\n"), "lines")
+	// Output: 19 lines
 }
