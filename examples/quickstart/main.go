@@ -132,7 +132,7 @@ func login(cfg config, key *otp.Key, p *prompter, now func() time.Time) error {
 	}
 
 	totp := key.TOTP()
-	totp.Skew = 1 // one step of clock drift either way, as RFC 6238 §5.2 advises
+	totp.Skew = 1   // one step of clock drift either way, as RFC 6238 §5.2 advises
 	var last uint64 // stored with the account in a real service
 	if last, err = askCode(totp, last, p, now); err != nil {
 		return err
