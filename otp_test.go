@@ -1,6 +1,11 @@
 package otp
 
 import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -102,4 +107,26 @@ func FuzzVerify(f *testing.F) {
 		require.NoError(t, err, "HOTP at the TOTP step gives the same code")
 		require.Equal(t, cur+1, next)
 	})
+}
+
+// TestLibraryImports keeps the promise of the README: the library imports
+// the standard library and rsc.io/qr, nothing else. (Examples and tests may
+// use more.)
+func TestLibraryImports(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, parser.ImportsOnly)
+		require.NoError(t, err)
+		for _, imp := range f.Imports {
+			path, err := strconv.Unquote(imp.Path.Value)
+			require.NoError(t, err)
+			first, _, _ := strings.Cut(path, "/")
+			assert.True(t, path == "rsc.io/qr" || !strings.Contains(first, "."), "%s imports %s", name, path)
+		}
+	}
 }
