@@ -1,0 +1,84 @@
+package benchmarks
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/otpkit/otp"
+	pquerna "github.com/pquerna/otp"
+	ptotp "github.com/pquerna/otp/totp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestReadmeComparison backs the README's comparison table with the same
+// inputs given to both libraries (pquerna/otp pinned at v1.5.0).
+func TestReadmeComparison(t *testing.T) {
+	t.Run("an issuer with & survives the round trip", func(t *testing.T) {
+		pk, err := ptotp.Generate(ptotp.GenerateOpts{Issuer: "AT&T", AccountName: "bob"})
+		require.NoError(t, err)
+		back, err := pquerna.NewKeyFromURL(pk.URL())
+		require.NoError(t, err)
+		assert.Equal(t, "AT", back.Issuer(), "pquerna writes & unescaped and reads back a truncated issuer")
+
+		ok, err := otp.GenerateKey("AT&T", "bob")
+		require.NoError(t, err)
+		parsed, err := otp.ParseURI(ok.URI())
+		require.NoError(t, err)
+		assert.Equal(t, "AT&T", parsed.Issuer)
+	})
+
+	t.Run("a bad digits, algorithm or period is an error, not a default", func(t *testing.T) {
+		const uri = "otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&digits=abc&algorithm=SHA3&period=-5"
+		pk, err := pquerna.NewKeyFromURL(uri)
+		require.NoError(t, err)
+		assert.Equal(t, pquerna.DigitsSix, pk.Digits(), "pquerna silently uses the default")
+		assert.Equal(t, pquerna.AlgorithmSHA1, pk.Algorithm())
+		assert.Equal(t, uint64(30), pk.Period())
+
+		_, err = otp.ParseURI(uri)
+		assert.ErrorIs(t, err, otp.ErrInvalidURI)
+	})
+
+	t.Run("MD5 is refused", func(t *testing.T) {
+		pk, err := pquerna.NewKeyFromURL("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=MD5")
+		require.NoError(t, err)
+		assert.Equal(t, pquerna.AlgorithmMD5, pk.Algorithm())
+
+		_, err = otp.ParseAlgorithm("MD5")
+		assert.Error(t, err)
+	})
+
+	t.Run("a secret shorter than 128 bits is refused", func(t *testing.T) {
+		pk, err := ptotp.Generate(ptotp.GenerateOpts{Issuer: "x", AccountName: "y", SecretSize: 1})
+		require.NoError(t, err)
+		assert.Len(t, pk.Secret(), 2, "pquerna generates a one-byte secret")
+
+		_, err = otp.GenerateSecret(1)
+		assert.ErrorIs(t, err, otp.ErrInvalidSecret)
+	})
+
+	t.Run("verification returns the step, so a code is accepted once", func(t *testing.T) {
+		code, err := ptotp.GenerateCodeCustom(secret32, at, popts)
+		require.NoError(t, err)
+		for range 2 {
+			ok, err := ptotp.ValidateCustom(code, secret32, at, popts)
+			require.NoError(t, err)
+			assert.True(t, ok, "pquerna returns a bool: the caller cannot tell a replay")
+		}
+
+		key, err := otp.DecodeSecret(secret32)
+		require.NoError(t, err)
+		tp := otp.TOTP{Secret: key, Skew: 1}
+		last, err := tp.Verify(code, at, 0)
+		require.NoError(t, err)
+		_, err = tp.Verify(code, at, last)
+		assert.True(t, errors.Is(err, otp.ErrReplayed))
+	})
+
+	t.Run("a time before the epoch is an error", func(t *testing.T) {
+		_, err := otp.TOTP{Secret: []byte("12345678901234567890")}.Generate(time.Unix(-100, 0))
+		assert.ErrorIs(t, err, otp.ErrInvalidConfig)
+	})
+}
