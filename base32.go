@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"strconv"
+	"strings"
 )
 
 // DefaultSecretSize is the secret length GenerateSecret uses for 0: 160
@@ -36,6 +37,22 @@ var rawBase32 = base32.StdEncoding.WithPadding(base32.NoPadding)
 // padding: the form of key URIs and of secrets typed in by hand.
 func EncodeSecret(secret []byte) string {
 	return rawBase32.EncodeToString(secret)
+}
+
+// FormatSecret returns secret in base32 in groups of four characters
+// ("GEZD GNBV GY3T ..."), for people to read and type when they cannot scan
+// a QR code. DecodeSecret reads it back.
+func FormatSecret(secret []byte) string {
+	s := EncodeSecret(secret)
+	var b strings.Builder
+	b.Grow(len(s) + len(s)/4)
+	for i := 0; i < len(s); i += 4 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(s[i:min(i+4, len(s))])
+	}
+	return b.String()
 }
 
 // SecretError reports a secret that cannot be decoded or generated. It never

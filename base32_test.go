@@ -171,3 +171,21 @@ func FuzzDecodeSecret(f *testing.F) {
 		require.Equal(t, secret, again)
 	})
 }
+
+func TestFormatSecret(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"12345678901234567890", "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ"},
+		{"fooba", "MZXW 6YTB"},
+		{"foobar", "MZXW 6YTB OI"},
+		{"f", "MY"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got := FormatSecret([]byte(tt.in))
+			assert.Equal(t, tt.want, got)
+			back, err := DecodeSecret(got)
+			require.NoError(t, err)
+			assert.Equal(t, []byte(tt.in), back)
+		})
+	}
+}

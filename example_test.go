@@ -168,3 +168,9 @@ func ExampleQR_String() {
 	fmt.Println(strings.Count(text, "\n"), "lines")
 	// Output: 19 lines
 }
+
+func ExampleFormatSecret() {
+	// For the "can't scan the code?" line under a QR code.
+	fmt.Println(otp.FormatSecret(secret))
+	// Output: GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ
+}

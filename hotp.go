@@ -20,11 +20,7 @@ func (h HOTP) Generate(counter uint64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var m mac
-	m.init(p.alg, h.Secret)
-	var code [10]byte
-	m.code(&code, counter, p.digits)
-	return string(code[:p.digits]), nil
+	return generate(h.Secret, p, counter), nil
 }
 
 // Verify checks code against the counters counter .. counter+LookAhead and

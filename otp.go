@@ -223,6 +223,15 @@ func (m *mac) code(dst *[10]byte, counter uint64, digits int) {
 	formatCode(dst, truncate(sum[:n]), digits)
 }
 
+// generate returns the code of counter: the one allocation of Generate.
+func generate(secret []byte, p params, counter uint64) string {
+	var m mac
+	m.init(p.alg, secret)
+	var code [10]byte
+	m.code(&code, counter, p.digits)
+	return string(code[:p.digits])
+}
+
 // truncate is RFC 4226 §5.3 dynamic truncation: 31 bits read at the offset
 // that the digest's last nibble names.
 func truncate(digest []byte) uint32 {

@@ -116,11 +116,7 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var m mac
-	m.init(p.alg, t.Secret)
-	var code [10]byte
-	m.code(&code, step, p.digits)
-	return string(code[:p.digits]), nil
+	return generate(t.Secret, p, step), nil
 }
 
 // Verify checks code against the steps from Skew before to Skew after the

@@ -91,24 +91,13 @@ func enrol(cfg config, out io.Writer) (*otp.Key, error) {
 	} else {
 		fmt.Fprint(out, code.String())
 	}
-	fmt.Fprintf(out, "\nScan the code above, or type the secret by hand:\n\n    %s\n\n", groupSecret(otp.EncodeSecret(key.Secret)))
+	fmt.Fprintf(out, "\nScan the code above, or type the secret by hand:\n\n    %s\n\n", otp.FormatSecret(key.Secret))
 	fmt.Fprintf(out, "Key URI: %s\n", key.URI())
 	if err := os.WriteFile(cfg.pngPath, code.PNG(8), 0o600); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "QR code also written to %s (if the terminal one does not scan).\n\n", cfg.pngPath)
 	return key, nil
-}
-
-// groupSecret splits a base32 secret into groups of four for reading aloud
-// or typing; DecodeSecret ignores the spaces.
-func groupSecret(s string) string {
-	var groups []string
-	for len(s) > 4 {
-		groups = append(groups, s[:4])
-		s = s[4:]
-	}
-	return strings.Join(append(groups, s), " ")
 }
 
 // login asks for the user name, password and code, and then asks for the

@@ -88,8 +88,3 @@ func TestQuickstartShowsEnrolment(t *testing.T) {
 	_, err = png.Decode(bytes.NewReader(data))
 	assert.NoError(t, err)
 }
-
-func TestGroupSecret(t *testing.T) {
-	assert.Equal(t, "ABCD EFGH IJ", groupSecret("ABCDEFGHIJ"))
-	assert.Equal(t, "ABCD", groupSecret("ABCD"))
-}

@@ -21,7 +21,6 @@ import (
 	"log"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
@@ -206,7 +205,7 @@ func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
 	s.render(w, http.StatusOK, "enroll", struct {
 		QR     template.HTML // generated here from modules alone: safe to inline
 		Secret string
-	}{template.HTML(code.SVG()), groupSecret(otp.EncodeSecret(key.Secret))})
+	}{template.HTML(code.SVG()), otp.FormatSecret(key.Secret)})
 }
 
 // confirm switches two-factor on once the first code from the app verifies.
@@ -338,14 +337,4 @@ func (s *server) fail(u *user, name, factor string, err error) {
 		reason = "replayed code"
 	}
 	s.log.Printf("login failed user=%q reason=%q failures=%d", name, reason, u.failures)
-}
-
-// groupSecret splits a base32 secret into groups of four for typing.
-func groupSecret(s string) string {
-	var groups []string
-	for len(s) > 4 {
-		groups = append(groups, s[:4])
-		s = s[4:]
-	}
-	return strings.Join(append(groups, s), " ")
 }
