@@ -114,14 +114,18 @@ func ParseURI(uri string) (*Key, error) {
 	if !ok || !strings.EqualFold(scheme, "otpauth") {
 		return nil, uriError("scheme", "not otpauth://")
 	}
-	typ, rest, ok := strings.Cut(rest, "/")
-	typ = strings.ToLower(typ)
+	end := strings.IndexAny(rest, "/?")
+	if end < 0 {
+		end = len(rest)
+	}
+	typ := strings.ToLower(rest[:end])
 	if typ != "totp" && typ != "hotp" {
 		return nil, uriError("type", "not totp or hotp")
 	}
-	if !ok {
+	if !strings.HasPrefix(rest[end:], "/") {
 		return nil, uriError("label", "missing")
 	}
+	rest = rest[end+1:]
 	rawLabel, rawQuery, _ := strings.Cut(rest, "?")
 	label, err := url.PathUnescape(rawLabel) // '+' stays a plus
 	if err != nil {
