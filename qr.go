@@ -147,9 +147,6 @@ func (m *qrImage) At(x, y int) color.Color { return qrPalette[m.ColorIndexAt(x, 
 // ColorIndexAt makes qrImage an image.PalettedImage, which image/png
 // encodes as a 1-bit PNG.
 func (m *qrImage) ColorIndexAt(x, y int) uint8 {
-	if x < 0 || y < 0 {
-		return 0
-	}
 	if m.code.Black(x/m.scale-qrQuietZone, y/m.scale-qrQuietZone) {
 		return 1
 	}
