@@ -94,21 +94,29 @@ func mustHOTP(t *testing.T, h HOTP, counter uint64) string {
 }
 
 func TestHOTPLatestMatchWins(t *testing.T) {
-	// Search a window in which some code occurs twice; the later
-	// occurrence must be the one accepted, burning the counters before it.
-	h := HOTP{Secret: rfc4226Secret, LookAhead: MaxWindow}
+	// The later occurrence of a code repeated in the window must be the one
+	// accepted, burning the counters before it.
+	code, first, second := repeatedCode(t)
+	next, err := HOTP{Secret: rfc4226Secret, LookAhead: MaxWindow}.Verify(code, first)
+	require.NoError(t, err)
+	assert.Equal(t, second+1, next)
+}
+
+// repeatedCode finds the first 6-digit code of the RFC 4226 secret that
+// occurs twice within MaxWindow counters, and the two counters.
+func repeatedCode(t *testing.T) (code string, first, second uint64) {
+	t.Helper()
+	h := HOTP{Secret: rfc4226Secret}
 	seen := map[string]uint64{}
 	for c := uint64(0); c < 200000; c++ {
 		code := mustHOTP(t, h, c)
 		if prev, ok := seen[code]; ok && c-prev <= MaxWindow {
-			next, err := h.Verify(code, prev)
-			require.NoError(t, err)
-			assert.Equal(t, c+1, next)
-			return
+			return code, prev, c
 		}
 		seen[code] = c
 	}
 	t.Fatal("no repeated code found in a window")
+	return "", 0, 0
 }
 
 func TestHOTPConfigErrors(t *testing.T) {
