@@ -88,3 +88,20 @@ func TestQuickstartShowsEnrolment(t *testing.T) {
 	_, err = png.Decode(bytes.NewReader(data))
 	assert.NoError(t, err)
 }
+
+func TestQuickstartLightBackground(t *testing.T) {
+	var dark, light bytes.Buffer
+	at := time.Unix(1111111109, 0)
+	answers := "alice\ncorrect horse battery staple\n" + codeAt(t, at) + "\n" + codeAt(t, at) + "\n"
+	for _, tc := range []struct {
+		flags []string
+		out   *bytes.Buffer
+	}{{nil, &dark}, {[]string{"-light"}, &light}} {
+		args := append([]string{"-secret", testSecret, "-png", filepath.Join(t.TempDir(), "qr.png")}, tc.flags...)
+		require.Equal(t, 0, run(args, strings.NewReader(answers), tc.out, func() time.Time { return at }))
+	}
+	// The quiet zone is inked on a dark background and blank on a light one.
+	assert.Contains(t, dark.String(), "\n"+strings.Repeat("█", 10))
+	assert.NotContains(t, light.String(), strings.Repeat("█", 10))
+	assert.Contains(t, light.String(), "\n"+strings.Repeat(" ", 10))
+}

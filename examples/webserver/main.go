@@ -226,13 +226,15 @@ func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
 		s.message(w, http.StatusBadRequest, "Start the enrolment first.")
 		return
 	}
+	s.countAttempt(u)
 	step, err := totp(u.pending).Verify(r.PostFormValue("code"), s.now(), 0)
 	if err != nil {
-		s.fail(u, name, "enrolment code", err)
+		s.logFailure(u, name, "enrolment code", err)
 		s.message(w, http.StatusUnauthorized, "That code did not match. Check the app and try again.")
 		return
 	}
-	u.secret, u.pending, u.lastStep, u.failures = u.pending, nil, step, 0
+	clearFailures(u)
+	u.secret, u.pending, u.lastStep = u.pending, nil, step
 	s.log.Printf("two-factor on user=%q", name)
 	s.message(w, http.StatusOK, "Two-factor authentication is on.")
 }
@@ -260,6 +262,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 			s.message(w, http.StatusTooManyRequests, wait)
 			return
 		}
+		// Counted before the slow password check, in the same critical
+		// section as the limit check, so parallel requests cannot all pass.
+		s.countAttempt(u)
 	}
 	s.mu.Unlock()
 
@@ -287,25 +292,26 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	s.message(w, http.StatusOK, "Welcome, "+name+".")
 }
 
-// checkSecondFactor finishes a login whose password check gave passwordOK:
-// it verifies the code once two-factor is on, and counts any failure.
+// checkSecondFactor finishes a login, already counted as a failed attempt,
+// whose password check gave passwordOK: it verifies the code once
+// two-factor is on, and clears the failures on success.
 func (s *server) checkSecondFactor(u *user, name string, passwordOK bool, code string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !passwordOK {
-		s.fail(u, name, "password", nil)
+		s.logFailure(u, name, "password", nil)
 		return false
 	}
 	if u.secret != nil {
 		// The step returned is stored: the same code is never accepted twice.
 		step, err := totp(u.secret).Verify(code, s.now(), u.lastStep)
 		if err != nil {
-			s.fail(u, name, "code", err)
+			s.logFailure(u, name, "code", err)
 			return false
 		}
 		u.lastStep = step
 	}
-	u.failures = 0
+	clearFailures(u)
 	return true
 }
 
@@ -320,10 +326,10 @@ func (s *server) locked(u *user) string {
 	return ""
 }
 
-// fail counts a failed attempt and sets the wait before the next one. The
-// log says which factor failed and why, never the code or the secret. The
+// countAttempt counts an attempt as failed before it is checked, and sets
+// the wait before the next one; clearFailures undoes it on success. The
 // caller holds s.mu.
-func (s *server) fail(u *user, name, factor string, err error) {
+func (s *server) countAttempt(u *user) {
 	u.failures++
 	if extra := u.failures - freeFailures; extra > 0 {
 		delay := maxDelay
@@ -332,6 +338,13 @@ func (s *server) fail(u *user, name, factor string, err error) {
 		}
 		u.lockedUntil = s.now().Add(delay)
 	}
+}
+
+func clearFailures(u *user) { u.failures, u.lockedUntil = 0, time.Time{} }
+
+// logFailure says which factor failed and why, never the code or the
+// secret. The caller holds s.mu.
+func (s *server) logFailure(u *user, name, factor string, err error) {
 	reason := "wrong " + factor
 	if errors.Is(err, otp.ErrReplayed) {
 		reason = "replayed code"

@@ -207,3 +207,48 @@ func TestHome(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.True(t, strings.Contains(string(body), `action="/login"`))
 }
+
+func TestLimitHoldsUnderParallelLogins(t *testing.T) {
+	h := newHarness(t)
+	h.srv.iterations = 20_000 // a password check slow enough for requests to overlap
+	h.enrol("frank", "password1")
+	h.srv.mu.Lock()
+	h.srv.users["frank"].failures = maxFailures - 1
+	h.srv.mu.Unlock()
+
+	const n = 8
+	statuses := make(chan int, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			resp, err := http.PostForm(h.http.URL+"/login", url.Values{"user": {"frank"}, "password": {"password1"}, "code": {"000000"}})
+			if err != nil {
+				statuses <- 0
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	checked := 0
+	for status := range statuses {
+		if status == http.StatusUnauthorized {
+			checked++
+		} else {
+			assert.Equal(t, http.StatusTooManyRequests, status)
+		}
+	}
+	assert.Equal(t, 1, checked, "one attempt was left, so exactly one request may be checked")
+}
+
+func TestEnrolmentPageNotCached(t *testing.T) {
+	h := newHarness(t)
+	h.post("/register", url.Values{"user": {"gina"}, "password": {"password1"}})
+	resp, err := h.client.Get(h.http.URL + "/enroll")
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "the page holds the secret")
+}
