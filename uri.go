@@ -189,7 +189,7 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 			}
 		}
 	}
-	if !seen["secret"] || secret == "" {
+	if secret == "" {
 		return "", uriError("secret", "missing")
 	}
 	if k.Secret, err = DecodeSecret(secret); err != nil {
