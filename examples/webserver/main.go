@@ -1,353 +1,253 @@
-// Command webserver is a small web service with two-factor login, showing
-// how to use otp safely: enrolment with a QR code that is switched on only
-// after a first good code, login with user name, password and code, replay
-// protection with the returned step, and a limit on failed attempts.
+// Command webserver is a reference deployment of two-factor login with
+// otp: a web service that a careful engineer could put on the internet.
 //
-//	go run ./examples/webserver   # then open http://127.0.0.1:8080
+//	go run ./examples/webserver      # then open http://127.0.0.1:8080
 //
-// It keeps users in memory. A real service stores them in a database and
-// encrypts the TOTP secrets at rest.
+// It keeps everything in a database: users and PBKDF2 password hashes,
+// TOTP secrets sealed with AES-256-GCM, pending enrolments, sessions, and
+// the otp.Guard state that accepts each code once and throttles guesses.
+// By default that is a SQLite file in the working directory, with no
+// setup; with -db postgres://... several instances serve one site.
+//
+// # Flags
+//
+//	-addr HOST:PORT      listen address (default 127.0.0.1:8080)
+//	-db PATH|URL         SQLite file (default otp-webserver.db) or postgres:// URL
+//	-tls-cert, -tls-key  serve HTTPS with this certificate and key
+//	-new-key             print a new sealing key and exit
+//	-rekey               re-seal every secret with the current key and exit
+//	-unlock USER         lift the lock on USER's codes and exit
+//
+// # The sealing key
+//
+// The key that seals the TOTP secrets is OTP_DEMO_KEY (64 hex digits). Without
+// it, a SQLite database gets a key file beside it (PATH.key, mode 0600),
+// created on first run. PostgreSQL needs OTP_DEMO_KEY: instances on several
+// machines must share one key, and a key file made by each would differ.
+// While rotating, OTP_DEMO_OLD_KEY holds the previous key; see the README.
 package main
 
 import (
-	"crypto/pbkdf2"
-	"crypto/rand"
-	"crypto/sha256"
-	"crypto/subtle"
-	"encoding/base64"
+	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
-	"html/template"
-	"log"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
 	"net/http"
 	"os"
-	"sync"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/otpkit/otp"
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:8080", "listen address")
-	flag.Parse()
-	s := newServer("Example Corp", passwordIterations, time.Now, log.New(os.Stderr, "", log.LstdFlags))
-	srv := &http.Server{Addr: *addr, Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
-	log.Printf("listening on http://%s", *addr)
-	log.Fatal(srv.ListenAndServe())
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr))
 }
 
-// passwordIterations is OWASP's 2023 figure for PBKDF2-HMAC-SHA256.
-const passwordIterations = 600_000
+// issuer is the name authenticator apps show next to the account.
+const issuer = "Example Corp"
 
-// Failed-attempt limits (RFC 4226 §7.3, NIST SP 800-63B §5.2.2): after
-// freeFailures, each failure doubles a wait, up to maxDelay; after
-// maxFailures in a row the account stays locked until an operator resets it.
-const (
-	freeFailures = 3
-	maxDelay     = 15 * time.Minute
-	maxFailures  = 100
-)
-
-type user struct {
-	salt, passwordHash []byte
-	secret             []byte // the TOTP secret, once two-factor is on
-	pending            []byte // the secret shown at enrolment, awaiting a first code
-	lastStep           uint64 // the step of the last accepted code: replay protection
-	failures           int
-	lockedUntil        time.Time
+type config struct {
+	addr, db, tlsCert, tlsKey string
+	newKey, rekey             bool
+	unlock                    string
+	iterations                int // PBKDF2; tests lower it
 }
 
-type server struct {
-	issuer     string
-	iterations int
-	now        func() time.Time
-	log        *log.Logger
-
-	mu       sync.Mutex
-	users    map[string]*user
-	sessions map[string]string // session token → user name
-}
-
-func newServer(issuer string, iterations int, now func() time.Time, logger *log.Logger) *server {
-	return &server{issuer: issuer, iterations: iterations, now: now, log: logger,
-		users: map[string]*user{}, sessions: map[string]string{}}
-}
-
-func (s *server) routes() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", s.home)
-	mux.HandleFunc("POST /register", s.register)
-	mux.HandleFunc("GET /enroll", s.enroll)
-	mux.HandleFunc("POST /enroll", s.confirm)
-	mux.HandleFunc("POST /login", s.login)
-	return mux
-}
-
-var pages = template.Must(template.New("").Parse(`
-{{define "top"}}<!doctype html><html><head><meta charset="utf-8"><title>otp example</title></head><body>{{end}}
-{{define "home"}}{{template "top"}}
-<h1>Sign up</h1>
-<form method="post" action="/register"><input name="user" placeholder="user name"> <input name="password" type="password" placeholder="password"> <button>Sign up</button></form>
-<h1>Log in</h1>
-<form method="post" action="/login"><input name="user" placeholder="user name"> <input name="password" type="password" placeholder="password"> <input name="code" inputmode="numeric" autocomplete="one-time-code" placeholder="code"> <button>Log in</button></form>
-</body></html>{{end}}
-{{define "enroll"}}{{template "top"}}
-<h1>Turn on two-factor authentication</h1>
-<p>Scan this code with your authenticator app:</p>
-<div style="width:240px">{{.QR}}</div>
-<p>Or enter this key by hand: <code id="secret">{{.Secret}}</code></p>
-<form method="post" action="/enroll"><input name="code" inputmode="numeric" autocomplete="one-time-code" placeholder="code from the app"> <button>Confirm</button></form>
-</body></html>{{end}}
-{{define "message"}}{{template "top"}}<p id="message">{{.}}</p><p><a href="/">Back</a></p></body></html>{{end}}
-`))
-
-func (s *server) home(w http.ResponseWriter, r *http.Request) {
-	s.render(w, http.StatusOK, "home", nil)
-}
-
-func (s *server) render(w http.ResponseWriter, status int, name string, data any) {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store") // enrolment pages hold a secret
-	w.WriteHeader(status)
-	if err := pages.ExecuteTemplate(w, name, data); err != nil {
-		s.log.Printf("render %s: %v", name, err)
+func parseFlags(args []string, out io.Writer) (config, error) {
+	c := config{iterations: passwordIterations}
+	fs := flag.NewFlagSet("webserver", flag.ContinueOnError)
+	fs.SetOutput(out)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
+	fs.StringVar(&c.db, "db", "otp-webserver.db", "SQLite file, or a postgres:// URL")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.newKey, "new-key", false, "print a new sealing key (for "+keyEnv+") and exit")
+	fs.BoolVar(&c.rekey, "rekey", false, "re-seal every secret with the current key and exit")
+	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on this user's codes and exit")
+	if err := fs.Parse(args); err != nil {
+		return c, err
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(out, "unexpected argument %q\n", fs.Arg(0))
+		return c, errors.New("unexpected argument")
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		fmt.Fprintln(out, "-tls-cert and -tls-key go together")
+		return c, errors.New("half a TLS configuration")
+	}
+	return c, nil
 }
 
-func (s *server) message(w http.ResponseWriter, status int, text string) {
-	s.render(w, status, "message", text)
-}
-
-// register creates an account and starts a session for its enrolment.
-func (s *server) register(w http.ResponseWriter, r *http.Request) {
-	name, password := r.PostFormValue("user"), r.PostFormValue("password")
-	if name == "" || len(password) < 8 {
-		s.message(w, http.StatusBadRequest, "A user name and a password of at least 8 characters, please.")
-		return
-	}
-	salt := make([]byte, 16)
-	if _, err := rand.Read(salt); err != nil {
-		s.message(w, http.StatusInternalServerError, "Try again.")
-		return
-	}
-	hash, err := s.hashPassword(password, salt)
+// run is the program; main only wires it to the process. It returns the
+// exit code: 0 after a clean shutdown (ctx cancelled), 1 on an error, 2
+// for bad flags.
+func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) int {
+	cfg, err := parseFlags(args, out)
 	if err != nil {
-		s.message(w, http.StatusInternalServerError, "Try again.")
-		return
+		return 2
 	}
-	s.mu.Lock()
-	_, taken := s.users[name]
-	if !taken {
-		s.users[name] = &user{salt: salt, passwordHash: hash}
+	if cfg.newKey {
+		fmt.Fprintln(out, newKeyHex())
+		return 0
 	}
-	s.mu.Unlock()
-	if taken {
-		s.message(w, http.StatusConflict, "That user name is taken.")
-		return
+	log := slog.New(slog.NewTextHandler(out, nil))
+	if err := start(ctx, cfg, getenv, log); err != nil {
+		log.Error("stopped", "err", err)
+		return 1
 	}
-	if err := s.startSession(w, name); err != nil {
-		s.message(w, http.StatusInternalServerError, "Try again.")
-		return
-	}
-	s.log.Printf("registered user=%q", name)
-	http.Redirect(w, r, "/enroll", http.StatusSeeOther)
+	return 0
 }
 
-func (s *server) hashPassword(password string, salt []byte) ([]byte, error) {
-	return pbkdf2.Key(sha256.New, password, salt, s.iterations, 32)
-}
-
-func (s *server) startSession(w http.ResponseWriter, name string) error {
-	token := make([]byte, 32)
-	if _, err := rand.Read(token); err != nil {
+// start opens the database and the key, then serves, or does the one
+// operator task the flags ask for.
+func start(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) error {
+	db, err := openDB(ctx, cfg.db)
+	if err != nil {
 		return err
 	}
-	t := base64.RawURLEncoding.EncodeToString(token)
-	s.mu.Lock()
-	s.sessions[t] = name
-	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: "session", Value: t, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	return nil
-}
-
-// sessionUser returns the signed-in user's name, or "" for none.
-func (s *server) sessionUser(r *http.Request) string {
-	c, err := r.Cookie("session")
+	defer db.Close()
+	if err := createSchema(ctx, db); err != nil {
+		return err
+	}
+	guardStore, err := otp.NewSQLStore(db, "web_guard")
 	if err != nil {
-		return ""
+		return err
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.sessions[c.Value]
-}
-
-// enroll shows a new secret as a QR code and as text. Two-factor is not
-// on until the user proves, with a first code, that the app has it.
-func (s *server) enroll(w http.ResponseWriter, r *http.Request) {
-	name := s.sessionUser(r)
-	if name == "" {
-		s.message(w, http.StatusUnauthorized, "Sign up or log in first.")
-		return
+	if err := guardStore.CreateTable(ctx); err != nil {
+		return err
 	}
-	key, err := otp.GenerateKey(s.issuer, name)
+	s, err := openSealer(ctx, store{db}, cfg.db, getenv, log)
 	if err != nil {
-		s.message(w, http.StatusBadRequest, "That user name cannot be enrolled.")
-		return
+		return err
 	}
-	code, err := key.QR()
+	a := &app{
+		issuer: issuer, db: store{db}, guard: &otp.Guard{Store: guardStore}, sealer: s,
+		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
+		tls: cfg.tlsCert != "", loginFloor: loginFloor,
+	}
+	switch {
+	case cfg.rekey:
+		return a.rekey(ctx)
+	case cfg.unlock != "":
+		return a.unlock(ctx, cfg.unlock)
+	}
+	return a.serve(ctx, cfg)
+}
+
+// openSealer loads the keys and checks that they open every stored
+// secret, so that a missing key stops the start instead of every login.
+func openSealer(ctx context.Context, db store, dbSpec string, getenv func(string) string, log *slog.Logger) (*sealer, error) {
+	keyFile := ""
+	if !isPostgres(dbSpec) {
+		keyFile = dbSpec + ".key"
+	}
+	current, old, created, err := loadKeys(getenv, keyFile)
 	if err != nil {
-		s.message(w, http.StatusInternalServerError, "Try again.")
-		return
+		return nil, err
 	}
-	s.mu.Lock()
-	s.users[name].pending = key.Secret
-	s.mu.Unlock()
-	s.render(w, http.StatusOK, "enroll", struct {
-		QR     template.HTML // generated here from modules alone: safe to inline
-		Secret string
-	}{template.HTML(code.SVG()), otp.FormatSecret(key.Secret)})
-}
-
-// confirm switches two-factor on once the first code from the app verifies.
-func (s *server) confirm(w http.ResponseWriter, r *http.Request) {
-	name := s.sessionUser(r)
-	if name == "" {
-		s.message(w, http.StatusUnauthorized, "Sign up or log in first.")
-		return
+	keys := [][]byte{}
+	if old != nil {
+		keys = append(keys, old)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	u := s.users[name]
-	if wait := s.locked(u); wait != "" {
-		s.message(w, http.StatusTooManyRequests, wait)
-		return
-	}
-	if u.pending == nil {
-		s.message(w, http.StatusBadRequest, "Start the enrolment first.")
-		return
-	}
-	s.countAttempt(u)
-	step, err := totp(u.pending).Verify(r.PostFormValue("code"), s.now(), 0)
+	s, err := newSealer(current, keys...)
 	if err != nil {
-		s.logFailure(u, name, "enrolment code", err)
-		s.message(w, http.StatusUnauthorized, "That code did not match. Check the app and try again.")
-		return
+		return nil, err
 	}
-	clearFailures(u)
-	u.secret, u.pending, u.lastStep = u.pending, nil, step
-	s.log.Printf("two-factor on user=%q", name)
-	s.message(w, http.StatusOK, "Two-factor authentication is on.")
-}
-
-// totp is the verifier for a user's secret: RFC 6238 defaults with one
-// step of skew each way for clock drift.
-func totp(secret []byte) otp.TOTP {
-	return otp.TOTP{Secret: secret, Skew: 1}
-}
-
-// dummySalt is hashed with for unknown users, so that a login takes as long
-// whether or not the user exists.
-var dummySalt = make([]byte, 16)
-
-// login checks the password and, once two-factor is on, the code. It tells
-// the client nothing about which factor failed.
-func (s *server) login(w http.ResponseWriter, r *http.Request) {
-	name, password, code := r.PostFormValue("user"), r.PostFormValue("password"), r.PostFormValue("code")
-	s.mu.Lock()
-	u := s.users[name]
-	if u != nil {
-		if wait := s.locked(u); wait != "" {
-			s.mu.Unlock()
-			s.log.Printf("login refused user=%q reason=locked", name)
-			s.message(w, http.StatusTooManyRequests, wait)
-			return
+	ids, err := db.keyIDs(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range ids {
+		if !s.knows(id) {
+			if created {
+				os.Remove(keyFile) // so that restoring the right key file works
+			}
+			return nil, fmt.Errorf("the database holds secrets sealed with key %s, which neither %s nor the key file gives "+
+				"(while rotating, set %s to the old key)", id, keyEnv, oldKeyEnv)
 		}
-		// Counted before the slow password check, in the same critical
-		// section as the limit check, so parallel requests cannot all pass.
-		s.countAttempt(u)
 	}
-	s.mu.Unlock()
-
-	salt, want := dummySalt, []byte(nil)
-	if u != nil {
-		salt, want = u.salt, u.passwordHash
+	if created {
+		log.Info("created a new sealing key file", "path", keyFile)
 	}
-	got, err := s.hashPassword(password, salt)
-	passwordOK := err == nil && want != nil && subtle.ConstantTimeCompare(got, want) == 1
-
-	if u == nil {
-		s.log.Printf("login failed user=%q reason=unknown user", name)
-		s.message(w, http.StatusUnauthorized, "Login failed.")
-		return
-	}
-	if !s.checkSecondFactor(u, name, passwordOK, code) {
-		s.message(w, http.StatusUnauthorized, "Login failed.")
-		return
-	}
-	s.log.Printf("login ok user=%q", name)
-	if err := s.startSession(w, name); err != nil {
-		s.message(w, http.StatusInternalServerError, "Try again.")
-		return
-	}
-	s.message(w, http.StatusOK, "Welcome, "+name+".")
+	return s, nil
 }
 
-// checkSecondFactor finishes a login, already counted as a failed attempt,
-// whose password check gave passwordOK: it verifies the code once
-// two-factor is on, and clears the failures on success.
-func (s *server) checkSecondFactor(u *user, name string, passwordOK bool, code string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if !passwordOK {
-		s.logFailure(u, name, "password", nil)
-		return false
+// serve answers HTTP until ctx ends, then shuts down gracefully.
+func (a *app) serve(ctx context.Context, cfg config) error {
+	srv := &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second, // a queue of password hashes included
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
-	if u.secret != nil {
-		// The step returned is stored: the same code is never accepted twice.
-		step, err := totp(u.secret).Verify(code, s.now(), u.lastStep)
+	if cfg.tlsCert != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
 		if err != nil {
-			s.logFailure(u, name, "code", err)
-			return false
+			return fmt.Errorf("TLS: %w", err)
 		}
-		u.lastStep = step
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 	}
-	clearFailures(u)
-	return true
-}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
+	scheme := "http"
+	if a.tls {
+		scheme = "https"
+	}
+	a.log.Info("listening", "url", scheme+"://"+ln.Addr().String(), "db", dbKind(cfg.db))
 
-// locked returns why u may not try now, or "". The caller holds s.mu.
-func (s *server) locked(u *user) string {
-	if u.failures >= maxFailures {
-		return "Too many failed attempts: this account is locked. Contact support."
-	}
-	if wait := u.lockedUntil.Sub(s.now()); wait > 0 {
-		return "Too many failed attempts. Try again in " + wait.Round(time.Second).String() + "."
-	}
-	return ""
-}
-
-// countAttempt counts an attempt as failed before it is checked, and sets
-// the wait before the next one; clearFailures undoes it on success. The
-// caller holds s.mu.
-func (s *server) countAttempt(u *user) {
-	u.failures++
-	if extra := u.failures - freeFailures; extra > 0 {
-		delay := maxDelay
-		if extra < 20 {
-			delay = min(time.Duration(1<<extra)*time.Second, maxDelay)
+	go a.sweep(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		if a.tls {
+			errc <- srv.ServeTLS(ln, "", "")
+		} else {
+			errc <- srv.Serve(ln)
 		}
-		u.lockedUntil = s.now().Add(delay)
+	}()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
 	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = srv.Shutdown(shutdownCtx)
+	a.log.Info("shut down", "err", err)
+	return err
 }
 
-func clearFailures(u *user) { u.failures, u.lockedUntil = 0, time.Time{} }
-
-// logFailure says which factor failed and why, never the code or the
-// secret. The caller holds s.mu.
-func (s *server) logFailure(u *user, name, factor string, err error) {
-	reason := "wrong " + factor
-	if errors.Is(err, otp.ErrReplayed) {
-		reason = "replayed code"
+func dbKind(spec string) string {
+	if isPostgres(spec) {
+		return "postgres"
 	}
-	s.log.Printf("login failed user=%q reason=%q failures=%d", name, reason, u.failures)
+	return "sqlite:" + spec
+}
+
+// sweep deletes expired rows now and then until ctx ends.
+func (a *app) sweep(ctx context.Context) {
+	tick := time.NewTicker(10 * time.Minute)
+	defer tick.Stop()
+	for {
+		if err := a.db.deleteExpired(ctx, a.now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("sweep", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }

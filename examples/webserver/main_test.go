@@ -1,254 +1,218 @@
 package main
 
 import (
-	"bytes"
-	"io"
-	"log"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
-	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/otpkit/otp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// clock is a settable time for the server under test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type harness struct {
-	t      *testing.T
-	srv    *server
-	http   *httptest.Server
-	client *http.Client
-	clock  *clock
-	logs   *bytes.Buffer
-}
-
-func newHarness(t *testing.T) *harness {
-	t.Helper()
-	c := &clock{t: time.Unix(1_800_000_000, 0)}
-	var logs bytes.Buffer
-	// Few PBKDF2 iterations keep the test fast; the program uses 600,000.
-	s := newServer("Example Corp", 10, c.now, log.New(&logs, "", 0))
-	hs := httptest.NewServer(s.routes())
-	t.Cleanup(hs.Close)
-	jar, err := cookiejar.New(nil)
-	require.NoError(t, err)
-	return &harness{t: t, srv: s, http: hs, client: &http.Client{Jar: jar}, clock: c, logs: &logs}
-}
-
-func (h *harness) post(path string, form url.Values) (int, string) {
-	h.t.Helper()
-	resp, err := h.client.PostForm(h.http.URL+path, form)
-	require.NoError(h.t, err)
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	require.NoError(h.t, err)
-	return resp.StatusCode, string(body)
-}
-
-var secretRE = regexp.MustCompile(`<code id="secret">([A-Z2-7 ]+)</code>`)
-
-// enrol signs up and turns two-factor on, returning the secret that the
-// enrolment page showed.
-func (h *harness) enrol(name, password string) []byte {
-	h.t.Helper()
-	status, body := h.post("/register", url.Values{"user": {name}, "password": {password}})
-	require.Equal(h.t, http.StatusOK, status, body) // after the redirect to /enroll
-	assert.Contains(h.t, body, "<svg", "the QR code, inline")
-	m := secretRE.FindStringSubmatch(body)
-	require.NotNil(h.t, m, "the secret, as text")
-	secret, err := otp.DecodeSecret(m[1])
-	require.NoError(h.t, err)
-
-	status, _ = h.post("/enroll", url.Values{"code": {"000000"}})
-	assert.Equal(h.t, http.StatusUnauthorized, status, "a wrong first code does not switch two-factor on")
-	status, body = h.post("/enroll", url.Values{"code": {h.code(secret)}})
-	require.Equal(h.t, http.StatusOK, status, body)
-	assert.Contains(h.t, body, "Two-factor authentication is on.")
-	h.clock.add(30 * time.Second) // the enrolment code's step is used up
-	return secret
-}
-
-func (h *harness) code(secret []byte) string {
-	h.t.Helper()
-	code, err := totp(secret).Generate(h.clock.now())
-	require.NoError(h.t, err)
-	return code
-}
-
-func (h *harness) login(name, password, code string) (int, string) {
-	h.t.Helper()
-	return h.post("/login", url.Values{"user": {name}, "password": {password}, "code": {code}})
-}
-
+// TestEnrolAndLogin is the whole happy path on each database: sign up,
+// enrol, log out, log in with password and code.
 func TestEnrolAndLogin(t *testing.T) {
-	h := newHarness(t)
-	secret := h.enrol("alice", "correct horse")
-	code := h.code(secret)
+	backends(t, func(t *testing.T, dsn string) {
+		h := newHarness(t, dsn)
+		b, secret := h.enrol("alice", "correct horse")
+		assert.Equal(t, "alice", b.signedInAs())
+		r := b.get("/?m=on")
+		assert.Contains(t, r.body, "Two-factor authentication is <strong>on</strong>")
+		assert.Contains(t, r.body, "Two-factor authentication is on. Next time")
 
-	status, body := h.login("alice", "correct horse", code)
-	assert.Equal(t, http.StatusOK, status)
-	assert.Contains(t, body, "Welcome, alice.")
+		r = b.post("/logout", nil)
+		assert.Equal(t, http.StatusSeeOther, r.status)
+		assert.Empty(t, b.signedInAs())
 
-	status, _ = h.login("alice", "correct horse", code)
-	assert.Equal(t, http.StatusUnauthorized, status, "a replayed code is refused")
+		r = b.login("alice", "correct horse", h.code(secret, 1))
+		require.Equal(t, http.StatusSeeOther, r.status, r.body)
+		assert.Equal(t, "alice", b.signedInAs())
+		assert.Contains(t, h.logs.String(), "event=login outcome=ok user=alice")
+	})
+}
+
+func TestCodeRequiredOnceTwoFactorIsOn(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, secret := h.enrol("bob", "password1")
+	b := h.browser()
+	assertRefused(t, b.login("bob", "password1", ""), http.StatusUnauthorized)
+	assertRefused(t, b.login("bob", "password1", "000000"), http.StatusUnauthorized)
+	assertRefused(t, b.login("bob", "wrong password", h.code(secret, 1)), http.StatusUnauthorized)
+	assert.Empty(t, b.signedInAs())
+	assert.Contains(t, h.logs.String(), `reason="wrong code"`)
+	assert.Contains(t, h.logs.String(), `reason="wrong password"`)
+}
+
+// TestCodeWithSpaces: apps show "123 456"; people type or paste it so.
+func TestCodeWithSpaces(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, secret := h.enrol("carol", "password1")
+	for name, format := range map[string]func(string) string{
+		"as apps show it": func(c string) string { return c[:3] + " " + c[3:] },
+		"padded":          func(c string) string { return " " + c + " " },
+		"no-break space":  func(c string) string { return c[:3] + "\u00a0" + c[3:] },
+	} {
+		h.clock.add(30 * time.Second) // each code once: a new step for each
+		r := h.browser().login("carol", "password1", format(h.code(secret, 0)))
+		assert.Equal(t, http.StatusSeeOther, r.status, "%s: %s", name, r.body)
+	}
+}
+
+// TestReplayedCodeSaysWait: the code used to confirm enrolment, or to log
+// in, is refused with a message that says to wait for the next code and
+// how long, not a bare "Login failed".
+func TestReplayedCodeSaysWait(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, secret := h.enrol("dave", "password1")
+	h.clock.add(10 * time.Second) // 20 s left in the step
+
+	b := h.browser()
+	r := b.login("dave", "password1", h.code(secret, 0)) // the confirming code
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Contains(t, r.body, "That code was used already. Wait for the next code in your app (about 20 seconds)")
+	assert.Equal(t, "20", r.header.Get("Retry-After"))
 	assert.Contains(t, h.logs.String(), `reason="replayed code"`)
 
-	status, _ = h.login("alice", "correct horse", "")
-	assert.Equal(t, http.StatusUnauthorized, status, "the code is required once two-factor is on")
-
-	status, _ = h.login("alice", "wrong password", h.code(secret))
-	assert.Equal(t, http.StatusUnauthorized, status)
-
-	h.clock.add(time.Minute) // past the short wait after the failures
-	status, _ = h.login("alice", "correct horse", h.code(secret))
-	assert.Equal(t, http.StatusOK, status, "the next code logs in")
+	r = b.login("dave", "password1", h.code(secret, 1))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = h.browser().login("dave", "password1", h.code(secret, 1))
+	assert.Contains(t, r.body, "That code was used already.")
 }
 
-func TestWrongCode(t *testing.T) {
-	h := newHarness(t)
-	secret := h.enrol("bob", "12345678")
-	status, body := h.login("bob", "12345678", "123456")
-	if h.code(secret) == "123456" {
-		t.Skip("the guess happens to be right")
-	}
-	assert.Equal(t, http.StatusUnauthorized, status)
-	assert.Contains(t, body, "Login failed.", "no hint about which factor failed")
-	assert.Equal(t, 1, h.srv.users["bob"].failures)
+func TestAccountWithoutFactorLogsInWithPassword(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.signup("erin", "password1")
+	b := h.browser()
+	r := b.login("erin", "password1", "")
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	r = b.get("/")
+	assert.Contains(t, r.body, "Two-factor authentication is <strong>off</strong>")
+	assert.Contains(t, r.body, `action="/enroll/start"`)
 }
 
-func TestLockout(t *testing.T) {
-	h := newHarness(t)
-	secret := h.enrol("carol", "password1")
-	for range freeFailures {
-		status, _ := h.login("carol", "password1", "000000")
-		require.Equal(t, http.StatusUnauthorized, status)
-	}
-	// The next failure starts a wait, during which even the right code is
-	// refused without being checked.
-	h.login("carol", "password1", "000000")
-	status, body := h.login("carol", "password1", h.code(secret))
-	assert.Equal(t, http.StatusTooManyRequests, status)
-	assert.Contains(t, body, "Try again in 2s.")
-
-	h.clock.add(2 * time.Second)
-	status, _ = h.login("carol", "password1", h.code(secret))
-	assert.Equal(t, http.StatusOK, status, "after the wait the right code works")
-	assert.Zero(t, h.srv.users["carol"].failures)
-
-	// Waits double, up to maxDelay; after maxFailures the account stays
-	// locked whatever the time.
-	for i := 1; i <= maxFailures; i++ {
-		h.clock.add(maxDelay)
-		status, _ := h.login("carol", "password1", "000000")
-		require.Equal(t, http.StatusUnauthorized, status, "failure %d", i)
-	}
-	h.clock.add(24 * time.Hour)
-	status, body = h.login("carol", "password1", h.code(secret))
-	assert.Equal(t, http.StatusTooManyRequests, status)
-	assert.Contains(t, body, "locked")
-}
-
-func TestNoSecretsStoredOrLogged(t *testing.T) {
-	h := newHarness(t)
-	secret := h.enrol("dave", "my secret password")
-	code := h.code(secret)
-	h.login("dave", "my secret password", code)
-	h.login("dave", "my secret password", code)
-
-	logs := h.logs.String()
-	assert.Contains(t, logs, `login ok user="dave"`)
-	for _, s := range []string{otp.EncodeSecret(secret), code, "my secret password"} {
-		assert.NotContains(t, logs, s)
-	}
-	u := h.srv.users["dave"]
-	assert.NotContains(t, string(u.passwordHash), "my secret password", "only a PBKDF2 hash is kept")
-	assert.Len(t, u.passwordHash, 32)
-}
-
-func TestEnrolmentNeedsSession(t *testing.T) {
-	h := newHarness(t)
-	resp, err := http.Get(h.http.URL + "/enroll")
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
-
-	status, _ := h.post("/register", url.Values{"user": {"eve"}, "password": {"short"}})
-	assert.Equal(t, http.StatusBadRequest, status)
-	h.post("/register", url.Values{"user": {"erin"}, "password": {"long enough"}})
-	status, _ = h.post("/register", url.Values{"user": {"erin"}, "password": {"long enough"}})
-	assert.Equal(t, http.StatusConflict, status)
-}
-
-func TestHome(t *testing.T) {
-	h := newHarness(t)
-	resp, err := http.Get(h.http.URL + "/")
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	assert.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.True(t, strings.Contains(string(body), `action="/login"`))
-}
-
-func TestLimitHoldsUnderParallelLogins(t *testing.T) {
-	h := newHarness(t)
-	h.srv.iterations = 20_000 // a password check slow enough for requests to overlap
-	h.enrol("frank", "password1")
-	h.srv.mu.Lock()
-	h.srv.users["frank"].failures = maxFailures - 1
-	h.srv.mu.Unlock()
-
-	const n = 8
-	statuses := make(chan int, n)
-	var wg sync.WaitGroup
-	for range n {
-		wg.Go(func() {
-			resp, err := http.PostForm(h.http.URL+"/login", url.Values{"user": {"frank"}, "password": {"password1"}, "code": {"000000"}})
-			if err != nil {
-				statuses <- 0
-				return
-			}
-			resp.Body.Close()
-			statuses <- resp.StatusCode
+func TestSignupRules(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.signup("frank", "password1")
+	for _, tc := range []struct {
+		name, user, password, want string
+	}{
+		{"taken", "frank", "password1", "That user name is taken."},
+		{"empty name", "", "password1", "That user name cannot be used"},
+		{"control character", "fr\x00ank", "password1", "That user name cannot be used"},
+		{"bidi override", "fr\u202eank", "password1", "That user name cannot be used"},
+		{"invalid UTF-8", "fr\xffank", "password1", "That user name cannot be used"},
+		{"leading space", " frank", "password1", "That user name cannot be used"},
+		{"65 bytes", strings.Repeat("a", 65), "password1", "That user name cannot be used"},
+		{"3000 characters", strings.Repeat("a", 3000), "password1", "That user name cannot be used"},
+		{"short password", "grace", "1234567", "at least 8 characters"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h.clock.add(time.Hour) // past any sign-up delay from the cases before
+			r := h.browser().post("/signup", url.Values{"user": {tc.user}, "password": {tc.password}})
+			assert.Equal(t, http.StatusBadRequest, r.status, "one status for every refusal: a taken name looks like a bad one")
+			assert.Contains(t, r.body, tc.want)
+			assert.Empty(t, r.header.Values("Set-Cookie"))
 		})
 	}
-	wg.Wait()
-	close(statuses)
-	checked := 0
-	for status := range statuses {
-		if status == http.StatusUnauthorized {
-			checked++
-		} else {
-			assert.Equal(t, http.StatusTooManyRequests, status)
-		}
-	}
-	assert.Equal(t, 1, checked, "one attempt was left, so exactly one request may be checked")
+	h.clock.add(time.Hour)
+	r := h.browser().post("/signup", url.Values{"user": {strings.Repeat("a", 64)}, "password": {"password1"}})
+	assert.Equal(t, http.StatusSeeOther, r.status, "64 bytes is allowed")
 }
 
-func TestEnrolmentPageNotCached(t *testing.T) {
-	h := newHarness(t)
-	h.post("/register", url.Values{"user": {"gina"}, "password": {"password1"}})
-	resp, err := h.client.Get(h.http.URL + "/enroll")
-	require.NoError(t, err)
-	resp.Body.Close()
-	require.Equal(t, http.StatusOK, resp.StatusCode)
-	assert.Equal(t, "no-store", resp.Header.Get("Cache-Control"), "the page holds the secret")
+// TestSignupProbesSlowDown: each refused sign-up from an address counts,
+// so probing which names exist slows down like guessing passwords does.
+func TestSignupProbesSlowDown(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.signup("heidi", "password1")
+	b := h.browser()
+	for range freeLoginFailures + 1 {
+		r := b.post("/signup", url.Values{"user": {"heidi"}, "password": {"password1"}})
+		require.Equal(t, http.StatusBadRequest, r.status)
+	}
+	r := b.post("/signup", url.Values{"user": {"heidi"}, "password": {"password1"}})
+	assert.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "1", r.header.Get("Retry-After"))
+	assert.Contains(t, r.body, "Too many refused sign-ups from your address. Wait a second")
+	h.clock.add(time.Second)
+	r = b.post("/signup", url.Values{"user": {"ivan"}, "password": {"password1"}})
+	assert.Equal(t, http.StatusSeeOther, r.status)
+}
+
+func TestLogout(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("judy", "password1")
+	token := b.cookie("session")
+	require.NotEmpty(t, token)
+	r := b.post("/logout", nil)
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, "/?m=out", r.header.Get("Location"))
+	assert.Empty(t, b.signedInAs())
+
+	// The token is dead on the server, not just forgotten by the browser.
+	other := h.browser()
+	other.setCookie("session", token)
+	assert.Empty(t, other.signedInAs())
+	r = other.post("/enroll/start", nil)
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Contains(t, r.body, `href="/"`, "the message links to the sign-in page")
+}
+
+func TestSessionExpiry(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	t.Run("idle", func(t *testing.T) {
+		b := h.signup("kim", "password1")
+		h.clock.add(sessionIdle - time.Minute)
+		assert.Equal(t, "kim", b.signedInAs(), "in use: still signed in")
+		h.clock.add(sessionIdle - time.Minute)
+		assert.Equal(t, "kim", b.signedInAs(), "each request resets the idle time")
+		h.clock.add(sessionIdle + time.Second)
+		assert.Empty(t, b.signedInAs(), "idle too long")
+	})
+	t.Run("absolute", func(t *testing.T) {
+		b := h.signup("leo", "password1")
+		for elapsed := time.Duration(0); elapsed < sessionMaxAge-20*time.Minute; elapsed += 20 * time.Minute {
+			h.clock.add(20 * time.Minute)
+			require.Equal(t, "leo", b.signedInAs(), "after %v", elapsed)
+		}
+		h.clock.add(21 * time.Minute)
+		assert.Empty(t, b.signedInAs(), "no session outlives sessionMaxAge, however busy")
+	})
+}
+
+// TestSessionRotatesAtLogin: a session token planted before login (session
+// fixation) is not what the login signs in.
+func TestSessionRotatesAtLogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, secret := h.enrol("mallory-target", "password1")
+	attacker := h.signup("mallory", "password1")
+	planted := attacker.cookie("session")
+
+	victim := h.browser()
+	victim.setCookie("session", planted)
+	r := victim.login("mallory-target", "password1", h.code(secret, 1))
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	assert.NotEqual(t, planted, victim.cookie("session"))
+	assert.Equal(t, "mallory-target", victim.signedInAs())
+	assert.Empty(t, attacker.signedInAs(), "the planted token was ended, not upgraded")
+}
+
+func TestStaticStylesheet(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	r := h.browser().get("/static/style.css")
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, r.header.Get("Content-Type"), "text/css")
+	assert.Contains(t, r.body, "max-width")
+	assert.Contains(t, h.browser().get("/").body, `<link rel="stylesheet" href="/static/style.css">`)
 }

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/otpkit/otp"
+)
+
+// verdict is the outcome of a check of credentials.
+type verdict int
+
+const (
+	granted  verdict = iota
+	denied           // a wrong name, password or code, or a wait: the same answer for each
+	replayed         // the right code, used already: the user should wait for the next
+	locked           // too many wrong codes in a row: only an operator can unlock
+)
+
+var verdictNames = [...]string{"ok", "denied", "replayed", "locked"}
+
+// result is what a check found. reason is for the log, never for the
+// client: the client is told only the verdict and the wait.
+type result struct {
+	verdict     verdict
+	wait        time.Duration // when the next attempt will be checked; Retry-After
+	reason      string
+	user        user
+	knownDevice bool
+}
+
+// checkUserName applies the rules that the key URI needs (checked by
+// building one) and a length cap. It runs at sign-up, and at login to
+// keep names that no account can have away from the database.
+func (a *app) checkUserName(name string) error {
+	if len(name) > maxNameLen {
+		return errors.New("longer than 64 bytes")
+	}
+	if strings.TrimSpace(name) != name {
+		return errors.New("starts or ends with a space")
+	}
+	_, err := otp.GenerateKey(a.issuer, name)
+	return err
+}
+
+// checkCredentials is one attempt to prove to be name: the password delay
+// first, then the password, then, when two-factor is on, the code through
+// the Guard. It does the same work for a name without an account.
+func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password, code string) (result, error) {
+	valid := a.checkUserName(name) == nil
+	bucket, err := a.deviceBucket(ctx, r, name, valid)
+	if err != nil {
+		return result{}, err
+	}
+	key := throttleKey("login", name, bucket)
+	at, err := a.countAttempt(ctx, key)
+	if err != nil {
+		return result{}, err
+	}
+	if at.refused > 0 {
+		return result{verdict: denied, wait: at.refused, reason: "password delay"}, nil
+	}
+	u, found := user{}, false
+	if valid {
+		u, err = a.db.user(ctx, name)
+		if err != nil && !errors.Is(err, errNotFound) {
+			return result{}, err
+		}
+		found = err == nil
+	}
+	ok, err := a.hasher.verify(ctx, password, u.passwordHash) // "" when not found: the same work
+	if err != nil {
+		return result{}, err
+	}
+	switch {
+	case !found:
+		return result{verdict: denied, wait: at.wait, reason: "unknown user"}, nil
+	case !ok:
+		return result{verdict: denied, wait: at.wait, reason: "wrong password"}, nil
+	}
+	if u.factorID != "" {
+		secret, err := a.sealer.open(u.secret, u.keyID, secretAD(u.name, u.factorID))
+		if err != nil {
+			return result{}, err
+		}
+		res, err := a.verifyCode(ctx, u.factorID, secret, code)
+		if err != nil || res.verdict != granted {
+			res.wait = max(res.wait, at.wait)
+			return res, err
+		}
+	}
+	return result{verdict: granted, user: u, knownDevice: bucket != ""}, a.clearAttempts(ctx, key)
+}
+
+// deviceBucket returns the hash of the browser's device token if it was
+// given to name at an earlier login, or "".
+func (a *app) deviceBucket(ctx context.Context, r *http.Request, name string, valid bool) (string, error) {
+	c, err := r.Cookie(a.cookieName("device"))
+	if err != nil || !valid {
+		return "", nil
+	}
+	hash := tokenHash(c.Value)
+	known, err := a.db.deviceKnown(ctx, hash, name, a.now().Add(-deviceMaxAge))
+	if err != nil || !known {
+		return "", err
+	}
+	return hash, nil
+}
+
+// guardAccount is the Guard's name for a factor. The state belongs to the
+// secret, not to the person: a new secret starts with a state of its own,
+// whose last step is already that of the code that confirmed it.
+func guardAccount(factorID string) string { return "totp:" + factorID }
+
+// totpFor is the verifier for a secret: the defaults every app uses, and
+// one step of skew each way for a phone's clock (RFC 6238 §5.2).
+func totpFor(secret []byte) otp.TOTP { return otp.TOTP{Secret: secret, Skew: 1} }
+
+// verifyCode checks a code against a factor's secret through the Guard,
+// which accepts each code once, across every server, and throttles
+// failures.
+func (a *app) verifyCode(ctx context.Context, factorID string, secret []byte, code string) (result, error) {
+	t := totpFor(secret)
+	err := a.guard.VerifyTOTP(ctx, guardAccount(factorID), t, normalizeCode(code))
+	switch {
+	case err == nil:
+		return result{verdict: granted}, nil
+	case errors.Is(err, otp.ErrReplayed):
+		left, rerr := t.Remaining(a.now())
+		return result{verdict: replayed, wait: left, reason: "replayed code"}, rerr
+	case errors.Is(err, otp.ErrLocked):
+		return result{verdict: locked, reason: "locked"}, nil
+	case errors.Is(err, otp.ErrThrottled):
+		var te *otp.ThrottleError
+		errors.As(err, &te)
+		wait := time.Duration(0)
+		if te != nil {
+			wait = te.RetryAfter
+		}
+		return result{verdict: denied, wait: wait, reason: "code throttled"}, nil
+	case errors.Is(err, otp.ErrInvalidCode):
+		state, serr := a.guard.State(ctx, guardAccount(factorID))
+		return result{verdict: denied, wait: max(state.NotBefore.Sub(a.now()), 0), reason: "wrong code"}, serr
+	}
+	return result{}, err
+}
+
+// normalizeCode drops the spaces that apps show inside a code ("123 456")
+// and that people copy with it.
+func normalizeCode(code string) string {
+	return strings.Map(func(r rune) rune {
+		switch r {
+		case ' ', '\t', '\u00a0', '\u202f', '-':
+			return -1
+		}
+		return r
+	}, code)
+}
+
+// padUntil waits until deadline, so that every answer to a login takes
+// the same time whichever check failed, and whether the name exists.
+func padUntil(ctx context.Context, deadline time.Time) {
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
+
+// logAuth writes one line per authentication event, with its outcome and
+// reason, and never a password, code or secret.
+func (a *app) logAuth(r *http.Request, event, name string, res result, err error) {
+	outcome := verdictNames[res.verdict]
+	if err != nil {
+		outcome = "error"
+	}
+	if a.checkUserName(name) != nil {
+		name = "(not a valid user name)" // attacker-chosen bytes stay out of the log
+	}
+	attrs := []slog.Attr{slog.String("event", event), slog.String("outcome", outcome), slog.String("user", name),
+		slog.String("addr", clientAddr(r))}
+	if res.reason != "" {
+		attrs = append(attrs, slog.String("reason", res.reason))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.Any("err", err))
+	}
+	a.log.LogAttrs(r.Context(), slog.LevelInfo, "auth", attrs...)
+}
+
+func (a *app) home(w http.ResponseWriter, r *http.Request) {
+	notice := notices[r.URL.Query().Get("m")]
+	ses, err := a.currentSession(r)
+	if errors.Is(err, errNotFound) {
+		a.render(w, r, http.StatusOK, "login", view{Title: "Sign in", Notice: notice})
+		return
+	}
+	if err != nil {
+		a.fail(w, r, "session", err)
+		return
+	}
+	v, err := a.accountView(r.Context(), ses)
+	if err != nil {
+		a.fail(w, r, "account", err)
+		return
+	}
+	v.Notice = notice
+	a.render(w, r, http.StatusOK, "account", v)
+}
+
+func (a *app) accountView(ctx context.Context, ses session) (view, error) {
+	u, err := a.db.user(ctx, ses.user)
+	if err != nil {
+		return view{}, err
+	}
+	_, err = a.db.enrolment(ctx, ses.user, ses.tokenHash, a.now())
+	if err != nil && !errors.Is(err, errNotFound) {
+		return view{}, err
+	}
+	return view{Title: "Your account", User: ses.user, HasFactor: u.factorID != "", Pending: err == nil}, nil
+}
+
+func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
+	a.render(w, r, http.StatusOK, "signup", view{Title: "Sign up"})
+}
+
+// signup creates an account. A sign-up form must say when a name is
+// taken, so names can be probed there: each refused sign-up from an
+// address counts towards the same kind of delay as failed logins.
+func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
+	ctx, name, password := r.Context(), form.Get("user"), form.Get("password")
+	key := throttleKey("signup", clientAddr(r), "")
+	d, err := a.db.loginDelay(ctx, key)
+	if err != nil {
+		a.fail(w, r, "signup delay", err)
+		return
+	}
+	if wait := d.notBefore.Sub(a.now()); wait > 0 {
+		retryAfter(w, wait)
+		a.render(w, r, http.StatusTooManyRequests, "signup", view{Title: "Sign up", Name: name,
+			Error: "Too many refused sign-ups from your address. Wait " + waitText(wait) + ", then try again."})
+		return
+	}
+	problem, err := a.createAccount(ctx, name, password)
+	if err != nil {
+		a.fail(w, r, "signup", err)
+		return
+	}
+	if problem != "" {
+		if _, err := a.countAttempt(ctx, key); err != nil {
+			a.fail(w, r, "signup delay", err)
+			return
+		}
+		a.logAuth(r, "signup", name, result{verdict: denied, reason: problem}, nil)
+		a.render(w, r, http.StatusBadRequest, "signup", view{Title: "Sign up", Name: name, Error: problem})
+		return
+	}
+	if err := a.startSession(ctx, w, r, name); err != nil {
+		a.fail(w, r, "session", err)
+		return
+	}
+	a.logAuth(r, "signup", name, result{verdict: granted}, nil)
+	http.Redirect(w, r, "/?m=welcome", http.StatusSeeOther)
+}
+
+// createAccount returns what is wrong with the name or password, or ""
+// once the account exists. The password is hashed before the name is
+// tried, so that a taken name answers no faster than a free one.
+func (a *app) createAccount(ctx context.Context, name, password string) (string, error) {
+	if err := a.checkUserName(name); err != nil || name == "" {
+		return "That user name cannot be used: choose one of at most 64 characters, without control characters or spaces at either end.", nil
+	}
+	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
+		return "Choose a password of at least 8 characters.", nil
+	}
+	hash, err := a.hasher.hash(ctx, password)
+	if err != nil {
+		return "", err
+	}
+	created, err := a.db.createUser(ctx, name, hash, a.now())
+	if err != nil || created {
+		return "", err
+	}
+	return "That user name is taken. Choose another.", nil
+}
+
+// login signs a browser in with a password and, once two-factor is on, a
+// code. Every answer that is not a success looks the same and takes the
+// same time, apart from the wait it announces.
+func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
+	deadline := time.Now().Add(a.loginFloor)
+	ctx, name := r.Context(), form.Get("user")
+	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), form.Get("code"))
+	if err == nil && res.verdict == granted {
+		err = a.signIn(ctx, w, r, res)
+	}
+	padUntil(ctx, deadline)
+	a.logAuth(r, "login", name, res, err)
+	if err != nil {
+		a.fail(w, r, "login", err)
+		return
+	}
+	if res.verdict == granted {
+		http.Redirect(w, r, "/?m=loggedin", http.StatusSeeOther)
+		return
+	}
+	status, text := refusal(w, res, "Wrong user name, password or code.")
+	a.render(w, r, status, "login", view{Title: "Sign in", Name: name, Error: text})
+}
+
+// signIn starts a session for a granted login, and gives the browser a
+// device token the first time, so that its owner's later logins have a
+// password delay of their own.
+func (a *app) signIn(ctx context.Context, w http.ResponseWriter, r *http.Request, res result) error {
+	if !res.knownDevice {
+		token, hash := newToken()
+		if err := a.db.addDevice(ctx, hash, res.user.name, a.now()); err != nil {
+			return err
+		}
+		a.setCookie(w, "device", token, int(deviceMaxAge/time.Second))
+	}
+	return a.startSession(ctx, w, r, res.user.name)
+}
+
+// refusal is the status and text for a check that did not grant, with
+// Retry-After set where a wait applies.
+func refusal(w http.ResponseWriter, res result, deniedText string) (int, string) {
+	if res.wait > 0 && res.verdict != locked {
+		retryAfter(w, res.wait)
+	}
+	switch res.verdict {
+	case replayed:
+		return http.StatusUnauthorized, "That code was used already. Wait for the next code in your app (about " +
+			waitText(res.wait) + ") and type that one."
+	case locked:
+		return http.StatusForbidden, "Too many wrong codes in a row: sign-in with a code is locked for this account. " +
+			"Ask the site's operator to unlock it."
+	}
+	if res.wait > 0 {
+		return http.StatusTooManyRequests, deniedText + " Wait " + waitText(res.wait) + " before you try again."
+	}
+	return http.StatusUnauthorized, deniedText + " Check them and try again."
+}
+
+func (a *app) logout(w http.ResponseWriter, r *http.Request, _ url.Values) {
+	if c, err := r.Cookie(a.cookieName("session")); err == nil {
+		if err := a.db.deleteSession(r.Context(), tokenHash(c.Value)); err != nil {
+			a.fail(w, r, "logout", err)
+			return
+		}
+	}
+	a.setCookie(w, "session", "", -1)
+	http.Redirect(w, r, "/?m=out", http.StatusSeeOther)
+}

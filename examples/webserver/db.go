@@ -1,0 +1,436 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL, driver "pgx"
+	_ "modernc.org/sqlite"             // SQLite in pure Go, driver "sqlite"
+)
+
+// isPostgres tells a -db value that names a PostgreSQL server from a
+// SQLite file path.
+func isPostgres(spec string) bool {
+	return strings.HasPrefix(spec, "postgres://") || strings.HasPrefix(spec, "postgresql://")
+}
+
+// openDB opens the database that -db names. Every statement in this
+// program runs unchanged on both: $1 placeholders, TEXT and BIGINT
+// columns, INSERT ... ON CONFLICT.
+func openDB(ctx context.Context, spec string) (*sql.DB, error) {
+	driver, dsn := "pgx", spec
+	if !isPostgres(spec) {
+		if strings.ContainsAny(spec, "?#") {
+			return nil, errors.New("the SQLite path may not hold '?' or '#'")
+		}
+		if err := createPrivate(spec); err != nil {
+			return nil, err
+		}
+		// WAL lets readers go on while one process writes; busy_timeout
+		// makes a second process wait for the write lock instead of
+		// failing; immediate transactions take that lock up front, so
+		// that two of them cannot deadlock upgrading from a read.
+		driver, dsn = "sqlite", "file:"+spec+"?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_txlock=immediate"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetConnMaxIdleTime(5 * time.Minute)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("database: %w", err)
+	}
+	return db, nil
+}
+
+// createPrivate creates the SQLite file readable by its owner only, before
+// SQLite would create it with the umask's permissions: it holds password
+// hashes. SQLite gives its -wal and -shm files the same permissions.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("database: %w", err)
+	}
+	return f.Close()
+}
+
+// schema is the program's own tables; the Guard's state lives in the
+// table that otp.SQLStore creates. Times are Unix milliseconds. Values
+// derived from what a client sends (session and device tokens, throttle
+// keys) are stored as hex digests, so any input is a valid key on either
+// database.
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS web_users (
+		name          TEXT PRIMARY KEY,
+		password_hash TEXT NOT NULL,
+		factor_id     TEXT NOT NULL DEFAULT '', -- '' while two-factor is off
+		secret        TEXT NOT NULL DEFAULT '', -- sealed TOTP secret
+		key_id        TEXT NOT NULL DEFAULT '', -- the key that sealed it
+		created_ms    BIGINT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS web_enrolments (
+		user_name    TEXT PRIMARY KEY,
+		session_hash TEXT NOT NULL, -- shown to this session only
+		factor_id    TEXT NOT NULL,
+		secret     TEXT NOT NULL,
+		key_id     TEXT NOT NULL,
+		expires_ms BIGINT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS web_sessions (
+		token_hash TEXT PRIMARY KEY,
+		user_name  TEXT NOT NULL,
+		created_ms BIGINT NOT NULL,
+		seen_ms    BIGINT NOT NULL
+	)`,
+	`CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_name)`,
+	`CREATE TABLE IF NOT EXISTS web_devices (
+		token_hash TEXT PRIMARY KEY,
+		user_name  TEXT NOT NULL,
+		created_ms BIGINT NOT NULL
+	)`,
+	`CREATE TABLE IF NOT EXISTS web_login_delays (
+		throttle_key TEXT PRIMARY KEY,
+		failures     BIGINT NOT NULL,
+		not_before_ms BIGINT NOT NULL,
+		updated_ms   BIGINT NOT NULL
+	)`,
+}
+
+func createSchema(ctx context.Context, db *sql.DB) error {
+	for _, stmt := range schema {
+		if _, err := db.ExecContext(ctx, stmt); err != nil {
+			return fmt.Errorf("database schema: %w", err)
+		}
+	}
+	return nil
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// user is a row of web_users.
+type user struct {
+	name, passwordHash string
+	factorID           string // "" while two-factor is off
+	secret, keyID      string // sealed
+}
+
+// store is every query the program makes, apart from the Guard's.
+type store struct{ db *sql.DB }
+
+var errNotFound = errors.New("not found")
+
+// createUser adds a user, and reports false if the name is taken.
+func (s store) createUser(ctx context.Context, name, passwordHash string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`INSERT INTO web_users (name, password_hash, created_ms) VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING`,
+		name, passwordHash, ms(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// user returns the named user, or errNotFound.
+func (s store) user(ctx context.Context, name string) (user, error) {
+	u := user{name: name}
+	err := s.db.QueryRowContext(ctx,
+		`SELECT password_hash, factor_id, secret, key_id FROM web_users WHERE name = $1`, name).
+		Scan(&u.passwordHash, &u.factorID, &u.secret, &u.keyID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, errNotFound
+	}
+	return u, err
+}
+
+// enrolment is a secret shown to its user and not yet confirmed. It
+// belongs to the session that started it: another session of the same
+// user (a stolen one, say) can neither see its secret nor confirm it.
+type enrolment struct {
+	sessionHash, factorID, secret, keyID string
+	expires                              time.Time
+}
+
+// putEnrolment replaces the user's pending enrolment.
+func (s store) putEnrolment(ctx context.Context, name string, e enrolment) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO web_enrolments (user_name, session_hash, factor_id, secret, key_id, expires_ms) VALUES ($1, $2, $3, $4, $5, $6)
+		 ON CONFLICT (user_name) DO UPDATE SET session_hash = excluded.session_hash, factor_id = excluded.factor_id,
+		 secret = excluded.secret, key_id = excluded.key_id, expires_ms = excluded.expires_ms`,
+		name, e.sessionHash, e.factorID, e.secret, e.keyID, ms(e.expires))
+	return err
+}
+
+// enrolment returns the pending enrolment that the session started, or
+// errNotFound if there is none or it has expired.
+func (s store) enrolment(ctx context.Context, name, sessionHash string, now time.Time) (enrolment, error) {
+	e := enrolment{sessionHash: sessionHash}
+	var expires int64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT factor_id, secret, key_id, expires_ms FROM web_enrolments
+		 WHERE user_name = $1 AND session_hash = $2 AND expires_ms > $3`,
+		name, sessionHash, ms(now)).Scan(&e.factorID, &e.secret, &e.keyID, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return e, errNotFound
+	}
+	e.expires = time.UnixMilli(expires)
+	return e, err
+}
+
+// activate makes the pending enrolment with factorID the user's factor,
+// and ends every session of the user: whoever held one before the change
+// must sign in again. It reports false if that enrolment is gone (expired,
+// replaced, or confirmed already by a parallel request).
+func (s store) activate(ctx context.Context, name, factorID string, now time.Time) (bool, error) {
+	return s.inTx(ctx, func(tx *sql.Tx) (bool, error) {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE web_users SET factor_id = e.factor_id, secret = e.secret, key_id = e.key_id
+			 FROM web_enrolments e WHERE web_users.name = $1 AND e.user_name = $1 AND e.factor_id = $2 AND e.expires_ms > $3`,
+			name, factorID, ms(now))
+		if err != nil {
+			return false, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return false, err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM web_enrolments WHERE user_name = $1`, name); err != nil {
+			return false, err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
+		return err == nil, err
+	})
+}
+
+// removeFactor turns two-factor off if factorID is still the user's
+// factor, and ends every session of the user.
+func (s store) removeFactor(ctx context.Context, name, factorID string) (bool, error) {
+	return s.inTx(ctx, func(tx *sql.Tx) (bool, error) {
+		res, err := tx.ExecContext(ctx,
+			`UPDATE web_users SET factor_id = '', secret = '', key_id = '' WHERE name = $1 AND factor_id = $2`, name, factorID)
+		if err != nil {
+			return false, err
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return false, err
+		}
+		_, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
+		return err == nil, err
+	})
+}
+
+// inTx runs f in a transaction and commits only if f reports true.
+func (s store) inTx(ctx context.Context, f func(*sql.Tx) (bool, error)) (bool, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	ok, err := f(tx)
+	if err != nil || !ok {
+		return false, errors.Join(err, tx.Rollback())
+	}
+	return true, tx.Commit()
+}
+
+// session is a row of web_sessions.
+type session struct {
+	tokenHash, user string
+	created, seen   time.Time
+}
+
+func (s store) createSession(ctx context.Context, tokenHash, name string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO web_sessions (token_hash, user_name, created_ms, seen_ms) VALUES ($1, $2, $3, $3)`,
+		tokenHash, name, ms(now))
+	return err
+}
+
+func (s store) session(ctx context.Context, tokenHash string) (session, error) {
+	ses := session{tokenHash: tokenHash}
+	var created, seen int64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT user_name, created_ms, seen_ms FROM web_sessions WHERE token_hash = $1`, tokenHash).
+		Scan(&ses.user, &created, &seen)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ses, errNotFound
+	}
+	ses.created, ses.seen = time.UnixMilli(created), time.UnixMilli(seen)
+	return ses, err
+}
+
+func (s store) touchSession(ctx context.Context, tokenHash string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE web_sessions SET seen_ms = $2 WHERE token_hash = $1`, tokenHash, ms(now))
+	return err
+}
+
+func (s store) deleteSession(ctx context.Context, tokenHash string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM web_sessions WHERE token_hash = $1`, tokenHash)
+	return err
+}
+
+func (s store) addDevice(ctx context.Context, tokenHash, name string, now time.Time) error {
+	_, err := s.db.ExecContext(ctx,
+		`INSERT INTO web_devices (token_hash, user_name, created_ms) VALUES ($1, $2, $3)`, tokenHash, name, ms(now))
+	return err
+}
+
+// deviceKnown reports whether the device token was given to name after a
+// successful login within maxAge.
+func (s store) deviceKnown(ctx context.Context, tokenHash, name string, since time.Time) (bool, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM web_devices WHERE token_hash = $1 AND user_name = $2 AND created_ms > $3`,
+		tokenHash, name, ms(since)).Scan(&n)
+	return n == 1, err
+}
+
+// delay is a row of web_login_delays: the failed logins in a row for one
+// throttle key, and the time before which no further one is checked.
+type delay struct {
+	failures  int64
+	notBefore time.Time
+}
+
+// loginDelay returns the state for key (the zero delay if there is none).
+func (s store) loginDelay(ctx context.Context, key string) (delay, error) {
+	var d delay
+	var nb int64
+	err := s.db.QueryRowContext(ctx,
+		`SELECT failures, not_before_ms FROM web_login_delays WHERE throttle_key = $1`, key).Scan(&d.failures, &nb)
+	if errors.Is(err, sql.ErrNoRows) {
+		return delay{}, nil
+	}
+	if nb != 0 {
+		d.notBefore = time.UnixMilli(nb)
+	}
+	return d, err
+}
+
+// swapLoginDelay writes next if the stored state is still old, and
+// reports whether it did: a compare-and-swap, so that concurrent logins,
+// in this process or another, each count.
+func (s store) swapLoginDelay(ctx context.Context, key string, old, next delay, now time.Time) (bool, error) {
+	nbOld, nbNext := msOrZero(old.notBefore), msOrZero(next.notBefore)
+	var res sql.Result
+	var err error
+	if old == (delay{}) {
+		res, err = s.db.ExecContext(ctx,
+			`INSERT INTO web_login_delays (throttle_key, failures, not_before_ms, updated_ms) VALUES ($1, $2, $3, $4)
+			 ON CONFLICT (throttle_key) DO NOTHING`, key, next.failures, nbNext, ms(now))
+	} else {
+		res, err = s.db.ExecContext(ctx,
+			`UPDATE web_login_delays SET failures = $2, not_before_ms = $3, updated_ms = $4
+			 WHERE throttle_key = $1 AND failures = $5 AND not_before_ms = $6`,
+			key, next.failures, nbNext, ms(now), old.failures, nbOld)
+	}
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+func (s store) clearLoginDelay(ctx context.Context, key string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM web_login_delays WHERE throttle_key = $1`, key)
+	return err
+}
+
+func msOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return ms(t)
+}
+
+// deleteExpired removes what can no longer be used: expired sessions and
+// enrolments, device tokens past their age, and login delays untouched
+// for a day (a day without failures starts the count afresh).
+func (s store) deleteExpired(ctx context.Context, now time.Time) error {
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{`DELETE FROM web_sessions WHERE seen_ms < $1 OR created_ms < $2`,
+			[]any{ms(now.Add(-sessionIdle)), ms(now.Add(-sessionMaxAge))}},
+		{`DELETE FROM web_enrolments WHERE expires_ms < $1`, []any{ms(now)}},
+		{`DELETE FROM web_devices WHERE created_ms < $1`, []any{ms(now.Add(-deviceMaxAge))}},
+		{`DELETE FROM web_login_delays WHERE updated_ms < $1 AND not_before_ms < $2`,
+			[]any{ms(now.Add(-24 * time.Hour)), ms(now)}},
+	}
+	var errs []error
+	for _, st := range stmts {
+		if _, err := s.db.ExecContext(ctx, st.sql, st.args...); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// keyIDs returns every key id that sealed a stored secret.
+func (s store) keyIDs(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx,
+		`SELECT key_id FROM web_users WHERE key_id <> '' UNION SELECT key_id FROM web_enrolments`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// sealedRow is a sealed secret, from web_users or web_enrolments.
+type sealedRow struct {
+	table, user, factorID, secret, keyID string
+}
+
+// sealedNotBy returns every sealed secret that key id did not seal.
+func (s store) sealedNotBy(ctx context.Context, id string) ([]sealedRow, error) {
+	var out []sealedRow
+	for _, table := range []string{"web_users", "web_enrolments"} {
+		nameCol := map[string]string{"web_users": "name", "web_enrolments": "user_name"}[table]
+		rows, err := s.db.QueryContext(ctx, `SELECT `+nameCol+`, factor_id, secret, key_id FROM `+table+
+			` WHERE key_id <> '' AND key_id <> $1`, id)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			r := sealedRow{table: table}
+			if err := rows.Scan(&r.user, &r.factorID, &r.secret, &r.keyID); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out = append(out, r)
+		}
+		if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// reseal replaces a sealed secret if the row still holds the old one.
+func (s store) reseal(ctx context.Context, r sealedRow, sealed, id string) error {
+	nameCol := map[string]string{"web_users": "name", "web_enrolments": "user_name"}[r.table]
+	_, err := s.db.ExecContext(ctx, `UPDATE `+r.table+` SET secret = $1, key_id = $2 WHERE `+nameCol+` = $3 AND secret = $4`,
+		sealed, id, r.user, r.secret)
+	return err
+}

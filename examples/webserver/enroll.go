@@ -1,0 +1,206 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/otpkit/otp"
+)
+
+// The enrolment lifecycle:
+//
+//	POST /enroll/start    a new secret, pending, bound to this session; replacing
+//	                      an active factor needs the password and a current code
+//	GET  /enroll          shows the pending secret: the same one on every reload
+//	POST /enroll/confirm  the first code from the app makes it the factor, ends
+//	                      every other session and rotates this one
+//	POST /factor/remove   needs the password and a current code
+//
+// A pending secret that is not confirmed expires after enrolmentTTL.
+
+func (a *app) enrollPage(w http.ResponseWriter, r *http.Request) {
+	ses, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	e, err := a.db.enrolment(r.Context(), ses.user, ses.tokenHash, a.now())
+	if errors.Is(err, errNotFound) {
+		a.message(w, r, http.StatusNotFound, "No authenticator set-up is in progress here: it was finished, "+
+			"or it expired (after 15 minutes), or it was started in another browser.", "/", "Go to your account")
+		return
+	}
+	if err != nil {
+		a.fail(w, r, "enrolment", err)
+		return
+	}
+	a.showEnrolment(w, r, ses, e, http.StatusOK, "")
+}
+
+// showEnrolment shows the pending secret as a QR code, a link for a phone
+// and text, with errText above it after a failed confirmation.
+func (a *app) showEnrolment(w http.ResponseWriter, r *http.Request, ses session, e enrolment, status int, errText string) {
+	secret, err := a.sealer.open(e.secret, e.keyID, secretAD(ses.user, e.factorID))
+	if err != nil {
+		a.fail(w, r, "open secret", err)
+		return
+	}
+	key := &otp.Key{Type: "totp", Issuer: a.issuer, Account: ses.user, Secret: secret}
+	code, err := key.QR()
+	if err != nil {
+		a.fail(w, r, "qr", err)
+		return
+	}
+	a.render(w, r, status, "enroll", view{
+		Title: "Set up your authenticator", User: ses.user, Error: errText,
+		QR:      template.HTML(code.SVG()), // drawn here from the code's modules alone
+		URI:     template.URL(key.URI()),
+		Secret:  otp.FormatSecret(secret),
+		Expires: waitText(e.expires.Sub(a.now())),
+	})
+}
+
+// startEnrolment makes a pending secret, or goes back to the one this
+// session has (unless asked to start over).
+func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Values) {
+	ses, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	_, err := a.db.enrolment(ctx, ses.user, ses.tokenHash, a.now())
+	pending := err == nil
+	if err != nil && !errors.Is(err, errNotFound) {
+		a.fail(w, r, "enrolment", err)
+		return
+	}
+	if pending && form.Get("restart") != "1" {
+		http.Redirect(w, r, "/enroll", http.StatusSeeOther)
+		return
+	}
+	if !pending && !a.reauthenticated(w, r, ses, form, "replace factor") {
+		return
+	}
+	factorID := make([]byte, 16)
+	rand.Read(factorID)
+	e := enrolment{sessionHash: ses.tokenHash, factorID: hex.EncodeToString(factorID), expires: a.now().Add(enrolmentTTL)}
+	secret, err := otp.GenerateSecret(0)
+	if err != nil {
+		a.fail(w, r, "secret", err)
+		return
+	}
+	e.secret, e.keyID = a.sealer.seal(secret, secretAD(ses.user, e.factorID))
+	if err := a.db.putEnrolment(ctx, ses.user, e); err != nil {
+		a.fail(w, r, "enrolment", err)
+		return
+	}
+	a.logAuth(r, "enrolment started", ses.user, result{}, nil)
+	http.Redirect(w, r, "/enroll", http.StatusSeeOther)
+}
+
+// reauthenticated reports whether the session's user may change their
+// factor: yes if two-factor is off, otherwise only with the password and
+// a current code in the form, checked as a login is. Otherwise it answers
+// the request itself.
+func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses session, form url.Values, event string) bool {
+	ctx := r.Context()
+	u, err := a.db.user(ctx, ses.user)
+	if err != nil {
+		a.fail(w, r, "user", err)
+		return false
+	}
+	if u.factorID == "" {
+		return true
+	}
+	deadline := time.Now().Add(a.loginFloor)
+	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), form.Get("code"))
+	padUntil(ctx, deadline)
+	a.logAuth(r, event, ses.user, res, err)
+	if err != nil {
+		a.fail(w, r, event, err)
+		return false
+	}
+	if res.verdict == granted {
+		return true
+	}
+	status, text := refusal(w, res, "Wrong password or code.")
+	a.render(w, r, status, "account", view{Title: "Your account", User: ses.user, HasFactor: true, Error: text})
+	return false
+}
+
+// confirmEnrolment turns the pending secret into the user's factor once
+// the app's first code verifies.
+func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.Values) {
+	ses, ok := a.requireSession(w, r)
+	if !ok {
+		return
+	}
+	ctx := r.Context()
+	e, err := a.db.enrolment(ctx, ses.user, ses.tokenHash, a.now())
+	if errors.Is(err, errNotFound) {
+		a.message(w, r, http.StatusNotFound, "This set-up has expired or was finished. Start again from your account.", "/", "Go to your account")
+		return
+	}
+	if err != nil {
+		a.fail(w, r, "enrolment", err)
+		return
+	}
+	secret, err := a.sealer.open(e.secret, e.keyID, secretAD(ses.user, e.factorID))
+	if err != nil {
+		a.fail(w, r, "open secret", err)
+		return
+	}
+	res, err := a.verifyCode(ctx, e.factorID, secret, form.Get("code"))
+	a.logAuth(r, "enrolment confirm", ses.user, res, err)
+	if err != nil {
+		a.fail(w, r, "confirm", err)
+		return
+	}
+	if res.verdict != granted {
+		status, text := refusal(w, res, "That code did not match. Check that your phone's clock is right, and type the code the app shows now.")
+		a.showEnrolment(w, r, ses, e, status, text)
+		return
+	}
+	activated, err := a.db.activate(ctx, ses.user, e.factorID, a.now())
+	if err == nil && activated {
+		err = a.startSession(ctx, w, r, ses.user)
+	}
+	if err != nil {
+		a.fail(w, r, "activate", err)
+		return
+	}
+	if !activated {
+		a.message(w, r, http.StatusConflict, "This set-up was replaced or has expired. Start again from your account.", "/", "Go to your account")
+		return
+	}
+	a.logAuth(r, "two-factor on", ses.user, result{}, nil)
+	http.Redirect(w, r, "/?m=on", http.StatusSeeOther)
+}
+
+// removeFactor turns two-factor off, with the password and a current code.
+func (a *app) removeFactor(w http.ResponseWriter, r *http.Request, form url.Values) {
+	ses, ok := a.requireSession(w, r)
+	if !ok || !a.reauthenticated(w, r, ses, form, "remove factor") {
+		return
+	}
+	ctx := r.Context()
+	u, err := a.db.user(ctx, ses.user)
+	if err != nil {
+		a.fail(w, r, "user", err)
+		return
+	}
+	removed, err := a.db.removeFactor(ctx, ses.user, u.factorID)
+	if err == nil && removed {
+		err = a.startSession(ctx, w, r, ses.user)
+	}
+	if err != nil {
+		a.fail(w, r, "remove factor", err)
+		return
+	}
+	a.logAuth(r, "two-factor off", ses.user, result{}, nil)
+	http.Redirect(w, r, "/?m=off", http.StatusSeeOther)
+}
