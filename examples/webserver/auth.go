@@ -261,7 +261,7 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 		a.render(w, r, http.StatusBadRequest, "signup", view{Title: "Sign up", Name: name, Error: problem})
 		return
 	}
-	if err := a.startSession(ctx, w, r, name); err != nil {
+	if err := a.signIn(ctx, w, r, name, false); err != nil {
 		a.fail(w, r, "session", err)
 		return
 	}
@@ -298,7 +298,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ctx, name := r.Context(), form.Get("user")
 	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), form.Get("code"))
 	if err == nil && res.verdict == granted {
-		err = a.signIn(ctx, w, r, res)
+		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
 	}
 	padUntil(ctx, deadline)
 	a.logAuth(r, "login", name, res, err)
@@ -314,18 +314,18 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 	a.render(w, r, status, "login", view{Title: "Sign in", Name: name, Error: text})
 }
 
-// signIn starts a session for a granted login, and gives the browser a
-// device token the first time, so that its owner's later logins have a
-// password delay of their own.
-func (a *app) signIn(ctx context.Context, w http.ResponseWriter, r *http.Request, res result) error {
-	if !res.knownDevice {
+// signIn starts a session for name after a sign-up or a granted login,
+// and gives the browser a device token unless it has one for name, so
+// that its owner's later logins have a delay of their own.
+func (a *app) signIn(ctx context.Context, w http.ResponseWriter, r *http.Request, name string, knownDevice bool) error {
+	if !knownDevice {
 		token, hash := newToken()
-		if err := a.db.addDevice(ctx, hash, res.user.name, a.now()); err != nil {
+		if err := a.db.addDevice(ctx, hash, name, a.now()); err != nil {
 			return err
 		}
 		a.setCookie(w, "device", token, int(deviceMaxAge/time.Second))
 	}
-	return a.startSession(ctx, w, r, res.user.name)
+	return a.startSession(ctx, w, r, name)
 }
 
 // refusal is the status and text for a check that did not grant, with

@@ -5,17 +5,21 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"time"
+
+	"github.com/otpkit/otp"
 )
 
-// The delay between password attempts for one user name. Unlike the
-// Guard's policy for codes, it never locks: a stranger who types wrong
-// passwords for a name can slow its owner down, never shut them out,
-// and an owner's browser that has logged in before has a bucket of its
-// own (see deviceCookie), which strangers cannot fill.
+// The delay between login attempts for one user name follows the Guard's
+// default schedule for codes, so that a wrong password and a wrong code
+// leave the same wait and the wait tells nothing about which failed. But
+// it never locks: a stranger who types wrong passwords for a name can
+// slow its owner down, never shut them out, and an owner's browser that
+// has signed in before has a bucket of its own (see deviceBucket), which
+// strangers cannot fill.
 const (
-	freeLoginFailures = 5
-	firstLoginDelay   = time.Second
-	maxLoginDelay     = 5 * time.Minute
+	freeLoginFailures = otp.DefaultFreeFailures
+	firstLoginDelay   = otp.DefaultDelay
+	maxLoginDelay     = otp.DefaultMaxDelay
 )
 
 // loginDelayAfter is the wait after failures failed logins in a row: none

@@ -1,0 +1,440 @@
+package main
+
+// The attacks that issue 9 found against the previous example, each as a
+// test that the previous example fails.
+
+import (
+	"bytes"
+	"context"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestReplacingFactorNeedsPasswordAndCode: a session alone (a stolen one,
+// or the sign-up session) cannot swap the victim's authenticator for the
+// attacker's.
+func TestReplacingFactorNeedsPasswordAndCode(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("alice", "password1")
+	signupToken := b.cookie("session")
+	secret := b.startEnrolment(nil)
+	require.Equal(t, http.StatusSeeOther, b.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}}).status)
+
+	stale := h.browser()
+	stale.setCookie("session", signupToken)
+	assert.Empty(t, stale.signedInAs(), "turning two-factor on ended the sign-up session")
+
+	h.clock.add(30 * time.Second)
+	thief := h.browser()
+	require.Equal(t, http.StatusSeeOther, thief.login("alice", "password1", h.code(secret, 0)).status)
+	for _, tc := range []struct {
+		name string
+		form url.Values
+	}{
+		{"nothing", nil},
+		{"password only", url.Values{"password": {"password1"}}},
+		{"code only", url.Values{"code": {h.code(secret, 1)}}},
+		{"wrong password", url.Values{"password": {"password2"}, "code": {h.code(secret, 1)}}},
+	} {
+		r := thief.post("/enroll/start", tc.form)
+		assert.Contains(t, []int{http.StatusUnauthorized, http.StatusTooManyRequests}, r.status, tc.name)
+		assert.Contains(t, r.body, "Wrong password or code.", tc.name)
+		assert.Equal(t, http.StatusNotFound, thief.get("/enroll").status, "%s: no new secret was made", tc.name)
+		r = thief.post("/enroll/confirm", url.Values{"code": {"123456"}})
+		assert.Equal(t, http.StatusNotFound, r.status, tc.name)
+	}
+	r := thief.post("/factor/remove", url.Values{"password": {"password1"}})
+	assert.Equal(t, http.StatusTooManyRequests, r.status, "removing needs the code too, and the failures above count")
+	assert.Contains(t, r.body, "Wrong password or code.")
+	h.clock.add(time.Minute) // past the delay those failures started
+	r = thief.get("/")
+	assert.Contains(t, r.body, "Two-factor authentication is <strong>on</strong>")
+
+	// With the password and a current code, the owner replaces it; every
+	// other session ends, and this one gets a new token.
+	owner := h.browser()
+	require.Equal(t, http.StatusSeeOther, owner.login("alice", "password1", h.code(secret, 0)).status)
+	before := owner.cookie("session")
+	newSecret := owner.startEnrolment(url.Values{"password": {"password1"}, "code": {h.code(secret, 1)}})
+	assert.NotEqual(t, secret, newSecret)
+	require.Equal(t, http.StatusSeeOther, owner.post("/enroll/confirm", url.Values{"code": {h.code(newSecret, 0)}}).status)
+	assert.NotEqual(t, before, owner.cookie("session"), "the session rotates when the factor changes")
+	assert.Equal(t, "alice", owner.signedInAs())
+	assert.Empty(t, thief.signedInAs(), "the other session ended")
+
+	h.clock.add(30 * time.Second)
+	assertRefused(t, h.browser().login("alice", "password1", h.code(secret, 0)), http.StatusUnauthorized)
+	h.clock.add(time.Hour)
+	r = h.browser().login("alice", "password1", h.code(newSecret, 0))
+	assert.Equal(t, http.StatusSeeOther, r.status, "the new secret is the factor")
+}
+
+func TestRemovingFactor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b, secret := h.enrol("bob", "password1")
+	h.clock.add(30 * time.Second)
+	before := b.cookie("session")
+	r := b.post("/factor/remove", url.Values{"password": {"password1"}, "code": {h.code(secret, 0)}})
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	assert.Equal(t, "/?m=off", r.header.Get("Location"))
+	assert.NotEqual(t, before, b.cookie("session"))
+	assert.Contains(t, b.get("/").body, "Two-factor authentication is <strong>off</strong>")
+	assert.Contains(t, h.logs.String(), "event=\"two-factor off\" outcome=ok user=bob")
+}
+
+// TestPendingSecretSurvivesReloads: reloading the enrolment page, going
+// Back to it, or mistyping the code keeps the secret the phone scanned.
+func TestPendingSecretSurvivesReloads(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("carol", "password1")
+	secret := b.startEnrolment(nil)
+	for range 3 {
+		r := b.get("/enroll")
+		require.Equal(t, http.StatusOK, r.status)
+		assert.Equal(t, secret, h.pageSecret(r.body), "a reload shows the same secret")
+	}
+	r := b.post("/enroll/start", nil)
+	assert.Equal(t, "/enroll", r.header.Get("Location"), "Back and submit again: the same enrolment")
+	assert.Equal(t, secret, h.pageSecret(b.get("/enroll").body))
+
+	r = b.post("/enroll/confirm", url.Values{"code": {"000000"}})
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	assert.Contains(t, r.body, "That code did not match.")
+	assert.Equal(t, secret, h.pageSecret(r.body), "a wrong code shows the same QR code again, with the form")
+	assert.Contains(t, r.body, `action="/enroll/confirm"`)
+	assert.Contains(t, b.get("/").body, `href="/enroll"`, "the account page leads back to it")
+
+	h.clock.add(enrolmentTTL - time.Second)
+	assert.Equal(t, secret, h.pageSecret(b.get("/enroll").body))
+	h.clock.add(2 * time.Second)
+	r = b.get("/enroll")
+	assert.Equal(t, http.StatusNotFound, r.status, "an unconfirmed secret expires")
+	assert.Contains(t, r.body, "expired")
+	assert.Contains(t, r.body, `href="/"`)
+
+	fresh := b.startEnrolment(nil)
+	restarted := b.startEnrolment(url.Values{"restart": {"1"}})
+	assert.NotEqual(t, fresh, restarted, "Start over makes a new secret")
+	require.Equal(t, http.StatusSeeOther, b.post("/enroll/confirm", url.Values{"code": {h.code(restarted, 0)}}).status)
+}
+
+// TestEnrolmentBelongsToItsSession: another session of the same user
+// cannot read the pending secret or confirm it.
+func TestEnrolmentBelongsToItsSession(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("dave", "password1")
+	secret := b.startEnrolment(nil)
+	other := h.browser()
+	require.Equal(t, http.StatusSeeOther, other.login("dave", "password1", "").status)
+	r := other.get("/enroll")
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.NotContains(t, r.body, "secret")
+	r = other.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}})
+	assert.Equal(t, http.StatusNotFound, r.status)
+	assert.Contains(t, b.get("/").body, "<strong>off</strong>")
+}
+
+// TestRequestLimits: no form can make the server hold or write megabytes.
+func TestRequestLimits(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.browser()
+
+	r := b.login(strings.Repeat("a", 9<<20), "password1", "")
+	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status)
+
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("user", "alice")
+	fw, _ := mw.CreateFormFile("upload", "big.bin")
+	fw.Write(make([]byte, 1<<20))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/login", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	r = b.do(req)
+	assert.Equal(t, http.StatusUnsupportedMediaType, r.status, "multipart is refused before it is read")
+
+	// A long name that fits the form is an unknown user, not a 500.
+	r = b.login(strings.Repeat("a", 3000), "password1", "")
+	assertRefused(t, r, http.StatusUnauthorized)
+	assert.Contains(t, h.logs.String(), `user="(not a valid user name)"`)
+	assert.NotContains(t, h.logs.String(), strings.Repeat("a", 100))
+}
+
+// TestSlowClientsAreCut: a connection that never finishes its headers is
+// closed by ReadHeaderTimeout, through the real server that run starts.
+func TestSlowClientsAreCut(t *testing.T) {
+	t.Parallel()
+	srv := startRun(t, filepathIn(t, "web.db"), nil)
+	conn := srv.dial(t)
+	defer conn.Close()
+	_, err := conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n"))
+	require.NoError(t, err)
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(20 * time.Second))
+	buf := make([]byte, 512)
+	for err == nil {
+		_, err = conn.Read(buf)
+	}
+	assert.Less(t, time.Since(start), 15*time.Second, "closed after ReadHeaderTimeout, not held")
+	assert.NotContains(t, err.Error(), "timeout", "the server closed it")
+}
+
+// TestNoEnumeration: an unknown name, a wrong password, a wrong code and
+// a throttled attempt get the same status, body and Retry-After; only the
+// wait, the same for all of them, grows.
+func TestNoEnumeration(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, secret := h.enrol("erin", "password1")
+	h.signup("frank", "password1")
+	cases := map[string]func() response{
+		"unknown user":   func() response { return h.browser().login("nobody", "password1", "123456") },
+		"wrong password": func() response { return h.browser().login("frank", "password2", "123456") },
+		"wrong code": func() response {
+			code := "000000"
+			if h.code(secret, 0) == code || h.code(secret, 1) == code || h.code(secret, -1) == code {
+				code = "000001"
+			}
+			return h.browser().login("erin", "password1", code)
+		},
+	}
+	names := map[string]string{"unknown user": "nobody", "wrong password": "frank", "wrong code": "erin"}
+	for round := 1; round <= freeLoginFailures+3; round++ {
+		var first response
+		for name, try := range cases {
+			r := try()
+			r.body = strings.ReplaceAll(r.body, `value="`+names[name]+`"`, `value="NAME"`)
+			if first.status == 0 {
+				first = r
+				continue
+			}
+			assert.Equal(t, first.status, r.status, "round %d, %s", round, name)
+			assert.Equal(t, first.header.Get("Retry-After"), r.header.Get("Retry-After"), "round %d, %s", round, name)
+			assert.Equal(t, first.body, r.body, "round %d, %s", round, name)
+		}
+		if round > freeLoginFailures {
+			assert.Equal(t, http.StatusTooManyRequests, first.status, "round %d", round)
+			assert.NotEmpty(t, first.header.Get("Retry-After"))
+		}
+		h.clock.add(time.Duration(round%2) * time.Hour) // odd rounds wait out the delay; even rounds are throttled
+	}
+	logs := h.logs.String()
+	for _, reason := range []string{"unknown user", "wrong password", "wrong code", "password delay"} {
+		assert.Contains(t, logs, `reason="`+reason+`"`, "the log tells them apart; the client cannot")
+	}
+}
+
+// TestTimingFloor: every answer to a login takes at least the floor, so
+// that the time does not tell an unknown name (no hash) from a throttled
+// attempt (no hash either) from a wrong code (a hash and a code check).
+func TestTimingFloor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.app.loginFloor = 150 * time.Millisecond
+	_, secret := h.enrol("grace", "password1")
+	for name, try := range map[string]func() response{
+		"unknown user":   func() response { return h.browser().login("nobody", "x", "") },
+		"wrong password": func() response { return h.browser().login("grace", "x", "") },
+		"wrong code":     func() response { return h.browser().login("grace", "password1", "000000") },
+		"success":        func() response { return h.browser().login("grace", "password1", h.code(secret, 1)) },
+	} {
+		start := time.Now()
+		try()
+		assert.GreaterOrEqual(t, time.Since(start), h.app.loginFloor, name)
+	}
+}
+
+// TestPasswordDelayNeverLocksTheOwner: strangers typing wrong passwords,
+// however many, slow a name down but never lock it; the owner's browser,
+// known from an earlier login, is not slowed down by them at all.
+func TestPasswordDelayNeverLocksTheOwner(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	owner, secret := h.enrol("heidi", "password1")
+	require.NotEmpty(t, owner.cookie("device"), "signing up gives the browser a device token")
+
+	stranger := h.browser()
+	for range 150 {
+		r := stranger.login("heidi", "guess", "")
+		require.Contains(t, []int{http.StatusUnauthorized, http.StatusTooManyRequests}, r.status)
+		h.clock.add(maxLoginDelay) // as fast as the delay allows
+	}
+	r := stranger.login("heidi", "guess", "")
+	assert.Equal(t, "900", r.header.Get("Retry-After"), "the delay is capped")
+
+	h.clock.add(30 * time.Second)
+	r = owner.login("heidi", "password1", h.code(secret, 0))
+	assert.Equal(t, http.StatusSeeOther, r.status, "the owner's browser has its own delay: %s", r.body)
+
+	h.clock.add(maxLoginDelay)
+	r = h.browser().login("heidi", "password1", h.code(secret, 1))
+	assert.Equal(t, http.StatusSeeOther, r.status, "and a new browser gets in once the capped delay has passed: %s", r.body)
+}
+
+// TestParallelLoginsCountEach: attempts that arrive together, past the
+// last free failure, are counted before they are checked, so only one of
+// them is checked.
+func TestParallelLoginsCountEach(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.signup("ivan", "password1")
+	for range freeLoginFailures {
+		h.browser().login("ivan", "wrong", "")
+	}
+	const n = 8
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			form := url.Values{"user": {"ivan"}, "password": {"wrong"}}
+			resp, err := http.PostForm(h.http.URL+"/login", form)
+			if err == nil {
+				resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	logs := h.logs.String()
+	assert.Equal(t, freeLoginFailures+1, strings.Count(logs, `reason="wrong password"`), "exactly one more was checked")
+	assert.Equal(t, n-1, strings.Count(logs, `reason="password delay"`), "the others were refused unchecked")
+}
+
+// TestCodeGuessingIsThrottledAndLocked: wrong codes go through the
+// Guard: delays after 3, a lock after 100 that only an operator lifts.
+func TestCodeGuessingIsThrottledAndLocked(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	owner, secret := h.enrol("judy", "password1")
+	wrong := func() string {
+		for _, c := range []string{"000000", "000001", "000002", "000003"} {
+			if c != h.code(secret, -1) && c != h.code(secret, 0) && c != h.code(secret, 1) {
+				return c
+			}
+		}
+		panic("unreachable")
+	}
+	for range 3 {
+		assertRefused(t, owner.login("judy", "password1", wrong()), http.StatusUnauthorized)
+	}
+	r := owner.login("judy", "password1", wrong())
+	assertRefused(t, r, http.StatusTooManyRequests)
+	assert.Equal(t, "1", r.header.Get("Retry-After"), "the first delay")
+	// Another browser has no password delay yet, but the Guard's delay is
+	// the account's, wherever the attempt comes from.
+	r = h.browser().login("judy", "password1", h.code(secret, 1))
+	assertRefused(t, r, http.StatusTooManyRequests)
+	assert.Equal(t, "1", r.header.Get("Retry-After"))
+	assert.Contains(t, h.logs.String(), `reason="code throttled"`)
+
+	for range 96 {
+		h.clock.add(15 * time.Minute)
+		owner.login("judy", "password1", wrong())
+	}
+	h.clock.add(time.Hour)
+	r = owner.login("judy", "password1", h.code(secret, 1))
+	assert.Equal(t, http.StatusForbidden, r.status)
+	assert.Contains(t, r.body, "Ask the site&#39;s operator to unlock it.")
+	h.clock.add(time.Hour)
+	assertRefused(t, h.browser().login("judy", "wrong password", h.code(secret, 1)), http.StatusUnauthorized)
+
+	require.NoError(t, h.app.unlock(context.Background(), "judy"))
+	r = owner.login("judy", "password1", h.code(secret, 1))
+	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
+}
+
+// TestCrossOriginPostsRefused: CrossOriginProtection stops a form that
+// another site makes a browser send, SameSite or not.
+func TestCrossOriginPostsRefused(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("kate", "password1")
+	for name, header := range map[string][2]string{
+		"Sec-Fetch-Site": {"Sec-Fetch-Site", "cross-site"},
+		"Origin":         {"Origin", "https://evil.example"},
+	} {
+		for _, path := range []string{"/login", "/logout", "/signup", "/enroll/start", "/enroll/confirm", "/factor/remove"} {
+			req, _ := http.NewRequest(http.MethodPost, h.http.URL+path, strings.NewReader("user=kate"))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set(header[0], header[1])
+			r := b.do(req)
+			assert.Equal(t, http.StatusForbidden, r.status, "%s %s", name, path)
+			assert.Contains(t, r.body, "sent from another site")
+		}
+	}
+	assert.Equal(t, http.StatusNotFound, b.get("/enroll").status, "no enrolment was started")
+	assert.Equal(t, "kate", b.signedInAs(), "no logout happened")
+
+	req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/enroll/start", nil)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	assert.Equal(t, http.StatusSeeOther, b.do(req).status, "the site's own forms work")
+}
+
+// TestSecurityHeaders: on every page, the headers that keep the page out
+// of frames, caches and other sites' hands.
+func TestSecurityHeaders(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("leo", "password1")
+	b.startEnrolment(nil)
+	for _, path := range []string{"/", "/signup", "/enroll", "/nowhere"} {
+		r := b.get(path)
+		csp := r.header.Get("Content-Security-Policy")
+		assert.Contains(t, csp, "frame-ancestors 'none'", path)
+		assert.Contains(t, csp, "default-src 'none'", path)
+		assert.NotContains(t, csp, "unsafe-inline", path)
+		assert.NotContains(t, csp, "script-src", path)
+		assert.Equal(t, "nosniff", r.header.Get("X-Content-Type-Options"), path)
+		assert.Equal(t, "no-referrer", r.header.Get("Referrer-Policy"), path)
+		assert.Equal(t, "no-store", r.header.Get("Cache-Control"), path)
+		assert.Empty(t, r.header.Get("Strict-Transport-Security"), "HSTS only over TLS")
+		assert.NotRegexp(t, regexp.MustCompile(`<script|style="|\son[a-z]+=`), r.body, "no inline script or style: the CSP would block it")
+	}
+}
+
+// TestCookies: HttpOnly and SameSite always; Secure and __Host- over TLS.
+func TestCookies(t *testing.T) {
+	t.Parallel()
+	for _, tls := range []bool{false, true} {
+		var opts []harnessOption
+		prefix := ""
+		if tls {
+			opts, prefix = []harnessOption{withTLS}, "__Host-"
+		}
+		h := newHarness(t, "", opts...)
+		_, secret := h.enrol("mia", "password1")
+		req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/login",
+			strings.NewReader(url.Values{"user": {"mia"}, "password": {"password1"}, "code": {h.code(secret, 1)}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		resp, err := h.http.Client().Transport.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+		cookies := resp.Cookies()
+		require.Len(t, cookies, 2, "session and device")
+		for _, c := range cookies {
+			assert.True(t, strings.HasPrefix(c.Name, prefix), c.Name)
+			assert.True(t, c.HttpOnly, c.Name)
+			assert.Equal(t, http.SameSiteLaxMode, c.SameSite, c.Name)
+			assert.Equal(t, tls, c.Secure, c.Name)
+			assert.Equal(t, "/", c.Path, c.Name)
+			assert.Empty(t, c.Domain, c.Name)
+		}
+		if tls {
+			assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
+		}
+	}
+}
