@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otp"
@@ -69,4 +70,24 @@ func ExampleSQLStore() {
 	// Output:
 	// <nil>
 	// otp: code already used
+}
+
+func ExampleGuard_UseRecoveryCode() {
+	ctx := context.Background()
+	guard := &otp.Guard{Store: otp.NewMemoryStore()}
+
+	// At enrolment: show the codes once, keep only their hashes.
+	codes, _ := otp.GenerateRecoveryCodes(0)
+	guard.SetRecoveryCodes(ctx, "alice@example.com", codes)
+
+	// The phone is lost: the user types one code, in any case and spacing.
+	typed := strings.ToLower(strings.ReplaceAll(codes[3], "-", " "))
+	fmt.Println(guard.UseRecoveryCode(ctx, "alice@example.com", typed))
+	fmt.Println(guard.UseRecoveryCode(ctx, "alice@example.com", typed))
+	left, _ := guard.RecoveryCodesLeft(ctx, "alice@example.com")
+	fmt.Println(len(codes[3]), left)
+	// Output:
+	// <nil>
+	// otp: invalid code
+	// 19 9
 }

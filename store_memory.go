@@ -2,6 +2,7 @@ package otp
 
 import (
 	"context"
+	"slices"
 	"sync"
 )
 
@@ -12,8 +13,9 @@ import (
 // process; use [SQLStore] when a service runs more than one. The zero value
 // is ready to use.
 type MemoryStore struct {
-	mu     sync.Mutex
-	states map[string]State
+	mu       sync.Mutex
+	states   map[string]State
+	recovery map[string][]string // sorted hashes
 }
 
 // NewMemoryStore returns an empty MemoryStore.
@@ -42,4 +44,42 @@ func (m *MemoryStore) Update(_ context.Context, account string, old, new State) 
 	}
 	m.states[account] = new
 	return true, nil
+}
+
+// SetRecoveryHashes replaces the account's recovery code hashes.
+func (m *MemoryStore) SetRecoveryHashes(_ context.Context, account string, hashes []string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if len(hashes) == 0 {
+		delete(m.recovery, account)
+		return nil
+	}
+	if m.recovery == nil {
+		m.recovery = map[string][]string{}
+	}
+	set := slices.Clone(hashes)
+	slices.Sort(set)
+	m.recovery[account] = slices.Compact(set)
+	return nil
+}
+
+// ConsumeRecoveryHash removes hash from the account's set and reports
+// whether it was there, comparing in constant time over the set.
+func (m *MemoryStore) ConsumeRecoveryHash(_ context.Context, account, hash string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	set := m.recovery[account]
+	i := matchHash(set, hash)
+	if i < 0 {
+		return false, nil
+	}
+	m.recovery[account] = slices.Delete(set, i, i+1)
+	return true, nil
+}
+
+// CountRecoveryHashes returns the size of the account's set.
+func (m *MemoryStore) CountRecoveryHashes(_ context.Context, account string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.recovery[account]), nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 )
 
@@ -62,7 +63,7 @@ type sqlStatements struct {
 	create, createRecovery                 string
 	load, update, insert                   string
 	listRecovery, deleteRecovery, clearAll string
-	addRecovery                            string
+	addRecovery, countRecovery             string
 }
 
 // maxTableName leaves room for the "_recovery" suffix within PostgreSQL's
@@ -95,6 +96,7 @@ func NewSQLStore(db *sql.DB, table string) (*SQLStore, error) {
 		deleteRecovery: `DELETE FROM ` + r + ` WHERE account = $1 AND hash = $2`,
 		clearAll:       `DELETE FROM ` + r + ` WHERE account = $1`,
 		addRecovery:    `INSERT INTO ` + r + ` (account, hash) VALUES ($1, $2)`,
+		countRecovery:  `SELECT COUNT(*) FROM ` + r + ` WHERE account = $1`,
 	}}, nil
 }
 
@@ -177,4 +179,60 @@ func oneRow(res sql.Result, err error) (bool, error) {
 	}
 	n, err := res.RowsAffected()
 	return n == 1, err
+}
+
+// SetRecoveryHashes replaces the account's recovery code hashes in one
+// transaction.
+func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes []string) error {
+	set := slices.Clone(hashes)
+	slices.Sort(set)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.stmt.clearAll, account); err != nil {
+		return err
+	}
+	for _, h := range slices.Compact(set) {
+		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, account, h); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// ConsumeRecoveryHash reads the account's set, matches hash against all of
+// it in constant time, and deletes the match. The delete is the atomic
+// step: of two processes that both matched, one deletes the row and the
+// other finds it gone.
+func (s *SQLStore) ConsumeRecoveryHash(ctx context.Context, account, hash string) (bool, error) {
+	rows, err := s.db.QueryContext(ctx, s.stmt.listRecovery, account)
+	if err != nil {
+		return false, err
+	}
+	var set []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return false, err
+		}
+		set = append(set, h)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return false, err
+	}
+	i := matchHash(set, hash)
+	if i < 0 {
+		return false, nil
+	}
+	return oneRow(s.db.ExecContext(ctx, s.stmt.deleteRecovery, account, set[i]))
+}
+
+// CountRecoveryHashes returns how many hashes the account has left.
+func (s *SQLStore) CountRecoveryHashes(ctx context.Context, account string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.stmt.countRecovery, account).Scan(&n)
+	return n, err
 }

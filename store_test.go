@@ -246,6 +246,7 @@ type childTask struct {
 // account, so that the parent counts each account's race on its own.
 type childAttempt struct {
 	Account, Code string
+	Recovery      bool // Code is a recovery code
 }
 
 // TestMultiProcessChild is the child side of the multi-process tests; it
@@ -271,7 +272,12 @@ func TestMultiProcessChild(t *testing.T) {
 	var wg sync.WaitGroup
 	for i, a := range task.Attempts {
 		wg.Go(func() {
-			err := g.VerifyTOTP(context.Background(), a.Account, guardTOTP, a.Code)
+			var err error
+			if a.Recovery {
+				err = g.UseRecoveryCode(context.Background(), a.Account, a.Code)
+			} else {
+				err = g.VerifyTOTP(context.Background(), a.Account, guardTOTP, a.Code)
+			}
 			results[i] = a.Account + " " + outcome(err)
 		})
 	}
@@ -353,7 +359,7 @@ func TestGuardMultiProcess(t *testing.T) {
 			for i := range tasks {
 				tasks[i] = childTask{Driver: d.driver, DSN: d.dsn, Table: d.table, Now: now.UnixNano()}
 				for range perProc {
-					tasks[i].Attempts = append(tasks[i].Attempts, childAttempt{"alice", code}, childAttempt{"bob", bad})
+					tasks[i].Attempts = append(tasks[i].Attempts, childAttempt{Account: "alice", Code: code}, childAttempt{Account: "bob", Code: bad})
 				}
 			}
 			const n = procs * perProc
