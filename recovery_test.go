@@ -1,0 +1,235 @@
+package otp
+
+import (
+	"context"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestGenerateRecoveryCodes(t *testing.T) {
+	t.Parallel()
+	codes, err := GenerateRecoveryCodes(0)
+	require.NoError(t, err)
+	assert.Len(t, codes, DefaultRecoveryCodes)
+
+	codes, err = GenerateRecoveryCodes(MaxRecoveryCodes)
+	require.NoError(t, err)
+	format := regexp.MustCompile(`^[` + recoveryAlphabet + `]{4}(-[` + recoveryAlphabet + `]{4}){3}$`)
+	seen := map[string]bool{}
+	used := map[rune]bool{}
+	for _, c := range codes {
+		assert.Regexp(t, format, c)
+		assert.False(t, seen[c], "codes repeat")
+		seen[c] = true
+		for _, r := range strings.ReplaceAll(c, "-", "") {
+			used[r] = true
+		}
+	}
+	// 1,600 uniform draws from 31 characters miss one with odds under 10^-20.
+	assert.Len(t, used, len(recoveryAlphabet), "every character of the alphabet is drawn")
+	for _, lookalike := range "0O1IL" {
+		assert.NotContains(t, recoveryAlphabet, string(lookalike))
+	}
+
+	for _, n := range []int{-1, MaxRecoveryCodes + 1} {
+		_, err := GenerateRecoveryCodes(n)
+		assert.ErrorIs(t, err, ErrInvalidConfig, n)
+	}
+}
+
+func TestHashRecoveryCodeNormalises(t *testing.T) {
+	t.Parallel()
+	const code = "7KQM-X3HB-9TZC-RW2D"
+	want, err := HashRecoveryCode("alice", code)
+	require.NoError(t, err)
+	assert.Regexp(t, `^rc1:[0-9a-f]{64}$`, want)
+	for _, typed := range []string{"7kqm-x3hb-9tzc-rw2d", "7KQM X3HB 9TZC RW2D", "7KQMX3HB9TZCRW2D", " 7kqm\tx3hb -9tzc- rw2d "} {
+		got, err := HashRecoveryCode("alice", typed)
+		require.NoError(t, err, typed)
+		assert.Equal(t, want, got, typed)
+	}
+	other, err := HashRecoveryCode("bob", code)
+	require.NoError(t, err)
+	assert.NotEqual(t, want, other, "the account is part of the hash")
+	// The account's length is hashed too, so a name cannot borrow
+	// characters from the code.
+	a, _ := HashRecoveryCode("alice7", "KQMX-3HB9-TZCR-W2D2")
+	b, _ := HashRecoveryCode("alice", "7KQM-X3HB-9TZC-RW2D")
+	assert.NotEqual(t, a, b)
+
+	for name, bad := range map[string]string{
+		"empty":            "",
+		"short":            "7KQM-X3HB-9TZC-RW2",
+		"long":             "7KQM-X3HB-9TZC-RW2DD",
+		"letter O":         "7KQM-X3HB-9TZC-RWOD",
+		"digit 0":          "7KQM-X3HB-9TZC-RW0D",
+		"digit 1":          "7KQM-X3HB-9TZC-RW1D",
+		"letter I":         "7KQM-X3HB-9TZC-RWID",
+		"letter L":         "7KQM-X3HB-9TZC-RWLD",
+		"non-ASCII":        "7KQM-X3HB-9TZC-RW2Ď",
+		"full-width digit": "７KQM-X3HB-9TZC-RW2D",
+		"a TOTP code":      "123456",
+		"endless hyphens":  strings.Repeat("-", 1000) + "7KQMX3HB9TZCRW2D",
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := HashRecoveryCode("alice", bad)
+			assert.ErrorIs(t, err, ErrInvalidCode)
+		})
+	}
+}
+
+func FuzzHashRecoveryCode(f *testing.F) {
+	f.Add("7KQM-X3HB-9TZC-RW2D")
+	f.Add("7kqm x3hb 9tzc rw2d")
+	f.Add("")
+	f.Add("0000-0000-0000-0000")
+	f.Fuzz(func(t *testing.T, code string) {
+		h, err := HashRecoveryCode("alice", code)
+		if err != nil {
+			require.ErrorIs(t, err, ErrInvalidCode)
+			return
+		}
+		// What parses is a code of the alphabet, and the canonical form
+		// hashes the same.
+		norm, ok := normalizeRecoveryCode(code)
+		require.True(t, ok)
+		canonical := string(norm[0:4]) + "-" + string(norm[4:8]) + "-" + string(norm[8:12]) + "-" + string(norm[12:16])
+		h2, err := HashRecoveryCode("alice", canonical)
+		require.NoError(t, err)
+		require.Equal(t, h, h2)
+	})
+}
+
+func TestUseRecoveryCodeOnEveryStore(t *testing.T) {
+	t.Parallel()
+	storeKinds(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		clock := newFakeClock(at1111111109)
+		g := &Guard{Store: s, Now: clock.Now, Policy: Policy{LockAfter: 6}}
+		codes, err := GenerateRecoveryCodes(3)
+		require.NoError(t, err)
+		require.NoError(t, g.SetRecoveryCodes(ctx, "alice", codes))
+		left := func() int {
+			n, err := g.RecoveryCodesLeft(ctx, "alice")
+			require.NoError(t, err)
+			return n
+		}
+		assert.Equal(t, 3, left())
+
+		require.NoError(t, g.UseRecoveryCode(ctx, "alice", strings.ToLower(codes[1])))
+		assert.Equal(t, 2, left())
+		assert.ErrorIs(t, g.UseRecoveryCode(ctx, "alice", codes[1]), ErrInvalidCode, "used once")
+		assert.ErrorIs(t, g.UseRecoveryCode(ctx, "bob", codes[0]), ErrInvalidCode, "another account's code")
+		assert.ErrorIs(t, g.UseRecoveryCode(ctx, "alice", "not a code"), ErrInvalidCode)
+		st, err := g.State(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, 2, st.Failures, "wrong and malformed recovery codes count")
+
+		// A recovery code clears the failures, as a good TOTP code does.
+		require.NoError(t, g.UseRecoveryCode(ctx, "alice", codes[0]))
+		st, err = g.State(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, State{}, st)
+
+		// Regenerating replaces the whole set.
+		fresh, err := GenerateRecoveryCodes(2)
+		require.NoError(t, err)
+		require.NoError(t, g.SetRecoveryCodes(ctx, "alice", fresh))
+		assert.Equal(t, 2, left())
+		assert.ErrorIs(t, g.UseRecoveryCode(ctx, "alice", codes[2]), ErrInvalidCode)
+
+		// TOTP and recovery failures share one count and one lock.
+		for range 5 {
+			clock.Advance(time.Hour)
+			assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), ErrInvalidCode)
+		}
+		clock.Advance(time.Hour)
+		assert.ErrorIs(t, g.UseRecoveryCode(ctx, "alice", fresh[0]), ErrLocked)
+		assert.Equal(t, 2, left(), "a locked account consumes nothing")
+	})
+}
+
+func TestUseRecoveryCodeRefusedUncheckedWhileThrottled(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clock := newFakeClock(at1111111109)
+	g := &Guard{Store: NewMemoryStore(), Now: clock.Now}
+	codes, err := GenerateRecoveryCodes(1)
+	require.NoError(t, err)
+	require.NoError(t, g.SetRecoveryCodes(ctx, "alice", codes))
+	for range 4 {
+		require.ErrorIs(t, g.UseRecoveryCode(ctx, "alice", "2222-2222-2222-2222"), ErrInvalidCode)
+	}
+	assert.ErrorIs(t, g.UseRecoveryCode(ctx, "alice", codes[0]), ErrThrottled)
+	n, err := g.RecoveryCodesLeft(ctx, "alice")
+	require.NoError(t, err)
+	assert.Equal(t, 1, n, "a throttled attempt does not spend the code")
+}
+
+func TestUseRecoveryCodeConcurrent(t *testing.T) {
+	t.Parallel()
+	storeKinds(t, func(t *testing.T, s Store) {
+		ctx := context.Background()
+		g := &Guard{Store: s, Policy: racePolicy}
+		codes, err := GenerateRecoveryCodes(2)
+		require.NoError(t, err)
+		require.NoError(t, g.SetRecoveryCodes(ctx, "alice", codes))
+		var mu sync.Mutex
+		counts := map[string]int{}
+		var wg sync.WaitGroup
+		for range 20 {
+			wg.Go(func() {
+				err := g.UseRecoveryCode(ctx, "alice", codes[0])
+				mu.Lock()
+				counts[outcome(err)]++
+				mu.Unlock()
+			})
+		}
+		wg.Wait()
+		assert.Equal(t, map[string]int{"ok": 1, "invalid": 19}, counts)
+		n, err := g.RecoveryCodesLeft(ctx, "alice")
+		require.NoError(t, err)
+		assert.Equal(t, 1, n)
+	})
+}
+
+func TestUseRecoveryCodeMultiProcess(t *testing.T) {
+	t.Parallel()
+	const procs, perProc = 4, 3
+	for name, newDB := range sqlDatabases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			d := newDB(t)
+			store := d.store(t, d.open(t))
+			require.NoError(t, store.CreateTable(context.Background()))
+			codes, err := GenerateRecoveryCodes(2)
+			require.NoError(t, err)
+			g := &Guard{Store: store}
+			require.NoError(t, g.SetRecoveryCodes(context.Background(), "alice", codes))
+			tasks := make([]childTask, procs)
+			for i := range tasks {
+				tasks[i] = childTask{Driver: d.driver, DSN: d.dsn, Table: d.table, Now: time.Now().UnixNano()}
+				for range perProc {
+					tasks[i].Attempts = append(tasks[i].Attempts, childAttempt{Account: "alice", Code: codes[0], Recovery: true})
+				}
+			}
+			got := raceProcesses(t, tasks)
+			assert.Equal(t, map[string]int{"alice ok": 1, "alice invalid": procs*perProc - 1}, got)
+			n, err := g.RecoveryCodesLeft(context.Background(), "alice")
+			require.NoError(t, err)
+			assert.Equal(t, 1, n)
+		})
+	}
+}
+
+func TestUseRecoveryCodeNeedsRecoveryStore(t *testing.T) {
+	t.Parallel()
+	g := &Guard{Store: struct{ Store }{NewMemoryStore()}}
+	assert.ErrorIs(t, g.UseRecoveryCode(context.Background(), "alice", "7KQM-X3HB-9TZC-RW2D"), ErrInvalidConfig)
+}

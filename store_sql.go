@@ -1,0 +1,238 @@
+package otp
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"slices"
+	"time"
+)
+
+// SQLStore is a [Store] and [RecoveryStore] in a SQL database through
+// database/sql, so that every server of a service shares one state: a code
+// accepted by one is refused by all, and failures count per account across
+// all of them. The package imports no driver; open the database with the
+// application's own.
+//
+// The statements run unchanged on SQLite and PostgreSQL (and any database
+// that takes $1-style placeholders, BIGINT and ON CONFLICT DO NOTHING).
+// Every write is a single statement whose WHERE clause holds the state it
+// replaces, so the compare-and-swap needs no transaction isolation beyond
+// what each statement has.
+//
+// # Tables
+//
+// [SQLStore.CreateTable] creates two tables if they are missing; create them
+// yourself in a migration if you prefer (NAME is the table given to
+// [NewSQLStore]):
+//
+//	CREATE TABLE NAME (
+//		account    TEXT PRIMARY KEY,
+//		last       BIGINT NOT NULL,  -- State.Last
+//		failures   INTEGER NOT NULL, -- State.Failures
+//		not_before BIGINT NOT NULL   -- State.NotBefore in Unix milliseconds; 0: none
+//	);
+//	CREATE TABLE NAME_recovery (
+//		account TEXT NOT NULL,
+//		hash    TEXT NOT NULL,       -- from HashRecoveryCode
+//		PRIMARY KEY (account, hash)
+//	);
+//
+// A BIGINT is signed, so State.Last is stored as the int64 with the same 64
+// bits: counters and steps up to 2^64-1 survive the round trip, and values
+// from 2^63 on read as negative numbers in SQL.
+//
+// # SQLite
+//
+// Open SQLite with a busy timeout, so that a writer waits for another
+// process's write instead of failing with SQLITE_BUSY, and in WAL mode, so
+// that reads do not block on writes. With modernc.org/sqlite:
+//
+//	db, err := sql.Open("sqlite", "file:otp.db?_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)")
+//
+// With PostgreSQL (github.com/jackc/pgx/v5/stdlib, driver "pgx") no setting
+// is needed.
+type SQLStore struct {
+	db   *sql.DB
+	stmt sqlStatements
+}
+
+// sqlStatements holds the SQL text of each operation, with the table names
+// quoted in.
+type sqlStatements struct {
+	create, createRecovery                 string
+	load, update, insert                   string
+	listRecovery, deleteRecovery, clearAll string
+	addRecovery, countRecovery             string
+}
+
+// maxTableName leaves room for the "_recovery" suffix within PostgreSQL's
+// 63-byte identifiers.
+const maxTableName = 63 - len("_recovery")
+
+// NewSQLStore returns a store that keeps its state in table (and the
+// recovery hashes in table_recovery). The name must be an SQL identifier:
+// an ASCII letter or '_', then letters, digits or '_', at most 54 bytes. It
+// is used quoted, so its case is kept.
+func NewSQLStore(db *sql.DB, table string) (*SQLStore, error) {
+	if db == nil {
+		return nil, &ConfigError{Field: "db", Reason: "nil"}
+	}
+	if !isIdentifier(table) {
+		return nil, &ConfigError{Field: "table", Reason: "not an SQL identifier of at most 54 ASCII letters, digits and underscores"}
+	}
+	t, r := `"`+table+`"`, `"`+table+`_recovery"`
+	return &SQLStore{db: db, stmt: sqlStatements{
+		create: `CREATE TABLE IF NOT EXISTS ` + t + ` (account TEXT PRIMARY KEY, last BIGINT NOT NULL, ` +
+			`failures INTEGER NOT NULL, not_before BIGINT NOT NULL)`,
+		createRecovery: `CREATE TABLE IF NOT EXISTS ` + r + ` (account TEXT NOT NULL, hash TEXT NOT NULL, ` +
+			`PRIMARY KEY (account, hash))`,
+		load: `SELECT last, failures, not_before FROM ` + t + ` WHERE account = $1`,
+		update: `UPDATE ` + t + ` SET last = $1, failures = $2, not_before = $3 ` +
+			`WHERE account = $4 AND last = $5 AND failures = $6 AND not_before = $7`,
+		insert: `INSERT INTO ` + t + ` (account, last, failures, not_before) VALUES ($1, $2, $3, $4) ` +
+			`ON CONFLICT (account) DO NOTHING`,
+		listRecovery:   `SELECT hash FROM ` + r + ` WHERE account = $1`,
+		deleteRecovery: `DELETE FROM ` + r + ` WHERE account = $1 AND hash = $2`,
+		clearAll:       `DELETE FROM ` + r + ` WHERE account = $1`,
+		addRecovery:    `INSERT INTO ` + r + ` (account, hash) VALUES ($1, $2)`,
+		countRecovery:  `SELECT COUNT(*) FROM ` + r + ` WHERE account = $1`,
+	}}, nil
+}
+
+func isIdentifier(s string) bool {
+	if s == "" || len(s) > maxTableName || '0' <= s[0] && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// CreateTable creates the store's tables if they are missing.
+func (s *SQLStore) CreateTable(ctx context.Context) error {
+	for _, q := range []string{s.stmt.create, s.stmt.createRecovery} {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sqlState is a State as its columns hold it.
+type sqlState struct {
+	last      int64
+	failures  int64
+	notBefore int64
+}
+
+func toSQL(st State) sqlState {
+	var ms int64
+	if !st.NotBefore.IsZero() {
+		ms = st.NotBefore.UnixMilli()
+	}
+	return sqlState{last: int64(st.Last), failures: int64(st.Failures), notBefore: ms}
+}
+
+func (r sqlState) state() State {
+	st := State{Last: uint64(r.last), Failures: int(r.failures)}
+	if r.notBefore != 0 {
+		st.NotBefore = time.UnixMilli(r.notBefore)
+	}
+	return st
+}
+
+// Load returns the account's state, the zero State if it has no row.
+func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
+	var r sqlState
+	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.last, &r.failures, &r.notBefore)
+	if errors.Is(err, sql.ErrNoRows) {
+		return State{}, nil
+	}
+	if err != nil {
+		return State{}, err
+	}
+	return r.state(), nil
+}
+
+// Update writes new if the account's row still holds old, in one
+// statement. An account with no row holds the zero State: the first write
+// inserts the row, and of two processes that race to do so one wins.
+func (s *SQLStore) Update(ctx context.Context, account string, old, new State) (bool, error) {
+	o, n := toSQL(old), toSQL(new)
+	res, err := s.db.ExecContext(ctx, s.stmt.update, n.last, n.failures, n.notBefore,
+		account, o.last, o.failures, o.notBefore)
+	if ok, err := oneRow(res, err); ok || err != nil || !old.Equal(State{}) {
+		return ok, err
+	}
+	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, account, n.last, n.failures, n.notBefore))
+}
+
+// oneRow reports whether a statement changed exactly one row.
+func oneRow(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// SetRecoveryHashes replaces the account's recovery code hashes in one
+// transaction.
+func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes []string) error {
+	set := slices.Clone(hashes)
+	slices.Sort(set)
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.stmt.clearAll, account); err != nil {
+		return err
+	}
+	for _, h := range slices.Compact(set) {
+		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, account, h); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// ConsumeRecoveryHash reads the account's set, matches hash against all of
+// it in constant time, and deletes the match. The delete is the atomic
+// step: of two processes that both matched, one deletes the row and the
+// other finds it gone.
+func (s *SQLStore) ConsumeRecoveryHash(ctx context.Context, account, hash string) (bool, error) {
+	rows, err := s.db.QueryContext(ctx, s.stmt.listRecovery, account)
+	if err != nil {
+		return false, err
+	}
+	var set []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return false, err
+		}
+		set = append(set, h)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return false, err
+	}
+	i := matchHash(set, hash)
+	if i < 0 {
+		return false, nil
+	}
+	return oneRow(s.db.ExecContext(ctx, s.stmt.deleteRecovery, account, set[i]))
+}
+
+// CountRecoveryHashes returns how many hashes the account has left.
+func (s *SQLStore) CountRecoveryHashes(ctx context.Context, account string) (int, error) {
+	var n int
+	err := s.db.QueryRowContext(ctx, s.stmt.countRecovery, account).Scan(&n)
+	return n, err
+}
