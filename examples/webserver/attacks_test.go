@@ -28,7 +28,7 @@ func TestReplacingFactorNeedsPasswordAndCode(t *testing.T) {
 	b := h.signup("alice", "password1")
 	signupToken := b.cookie("session")
 	secret := b.startEnrolment(nil)
-	require.Equal(t, http.StatusSeeOther, b.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}}).status)
+	b.confirm(h.code(secret, 0))
 
 	stale := h.browser()
 	stale.setCookie("session", signupToken)
@@ -67,7 +67,7 @@ func TestReplacingFactorNeedsPasswordAndCode(t *testing.T) {
 	before := owner.cookie("session")
 	newSecret := owner.startEnrolment(url.Values{"password": {"password1"}, "code": {h.code(secret, 1)}})
 	assert.NotEqual(t, secret, newSecret)
-	require.Equal(t, http.StatusSeeOther, owner.post("/enroll/confirm", url.Values{"code": {h.code(newSecret, 0)}}).status)
+	owner.confirm(h.code(newSecret, 0))
 	assert.NotEqual(t, before, owner.cookie("session"), "the session rotates when the factor changes")
 	assert.Equal(t, "alice", owner.signedInAs())
 	assert.Empty(t, thief.signedInAs(), "the other session ended")
@@ -127,7 +127,7 @@ func TestPendingSecretSurvivesReloads(t *testing.T) {
 	fresh := b.startEnrolment(nil)
 	restarted := b.startEnrolment(url.Values{"restart": {"1"}})
 	assert.NotEqual(t, fresh, restarted, "Start over makes a new secret")
-	require.Equal(t, http.StatusSeeOther, b.post("/enroll/confirm", url.Values{"code": {h.code(restarted, 0)}}).status)
+	b.confirm(h.code(restarted, 0))
 }
 
 // TestEnrolmentBelongsToItsSession: another session of the same user

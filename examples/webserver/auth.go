@@ -48,10 +48,15 @@ func (a *app) checkUserName(name string) error {
 	return err
 }
 
+// secondFactor checks what a login needs besides the password, for a
+// user whose two-factor is on.
+type secondFactor func(ctx context.Context, u user) (result, error)
+
 // checkCredentials is one attempt to prove to be name: the password delay
-// first, then the password, then, when two-factor is on, the code through
-// the Guard. It does the same work for a name without an account.
-func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password, code string) (result, error) {
+// first, then the password, then, when two-factor is on, second (a code
+// or a recovery code, through the Guard). It does the same work for a
+// name without an account.
+func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password string, second secondFactor) (result, error) {
 	valid := a.checkUserName(name) == nil
 	bucket, err := a.deviceBucket(ctx, r, name, valid)
 	if err != nil {
@@ -84,17 +89,36 @@ func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, passw
 		return result{verdict: denied, wait: at.wait, reason: "wrong password"}, nil
 	}
 	if u.factorID != "" {
-		secret, err := a.sealer.open(u.secret, u.keyID, secretAD(u.name, u.factorID))
-		if err != nil {
-			return result{}, err
-		}
-		res, err := a.verifyCode(ctx, u.factorID, secret, code)
+		res, err := second(ctx, u)
 		if err != nil || res.verdict != granted {
 			res.wait = max(res.wait, at.wait)
 			return res, err
 		}
 	}
 	return result{verdict: granted, user: u, knownDevice: bucket != ""}, a.clearAttempts(ctx, key)
+}
+
+// withCode is the second factor of a normal login: a code from the app.
+func (a *app) withCode(code string) secondFactor {
+	return func(ctx context.Context, u user) (result, error) {
+		secret, err := a.sealer.open(u.secret, u.keyID, secretAD(u.name, u.factorID))
+		if err != nil {
+			return result{}, err
+		}
+		return a.verifyCode(ctx, u.factorID, secret, code)
+	}
+}
+
+// withRecoveryCode is the second factor when the phone is lost: one of
+// the recovery codes shown at enrolment, each accepted once.
+func (a *app) withRecoveryCode(code string) secondFactor {
+	return func(ctx context.Context, u user) (result, error) {
+		err := a.guard.UseRecoveryCode(ctx, guardAccount(u.factorID), code)
+		if errors.Is(err, otp.ErrInvalidCode) {
+			return a.wrongCode(ctx, u.factorID, "wrong recovery code")
+		}
+		return a.guardResult(err, nil)
+	}
 }
 
 // deviceBucket returns the hash of the browser's device token if it was
@@ -127,27 +151,34 @@ func totpFor(secret []byte) otp.TOTP { return otp.TOTP{Secret: secret, Skew: 1} 
 func (a *app) verifyCode(ctx context.Context, factorID string, secret []byte, code string) (result, error) {
 	t := totpFor(secret)
 	err := a.guard.VerifyTOTP(ctx, guardAccount(factorID), t, normalizeCode(code))
+	if errors.Is(err, otp.ErrInvalidCode) {
+		return a.wrongCode(ctx, factorID, "wrong code")
+	}
+	return a.guardResult(err, &t)
+}
+
+// guardResult turns what the Guard said, other than a wrong code, into a
+// result; t tells how long a replayed code's step has left.
+func (a *app) guardResult(err error, t *otp.TOTP) (result, error) {
+	te, throttled := errors.AsType[*otp.ThrottleError](err)
 	switch {
 	case err == nil:
 		return result{verdict: granted}, nil
-	case errors.Is(err, otp.ErrReplayed):
+	case errors.Is(err, otp.ErrReplayed) && t != nil:
 		left, rerr := t.Remaining(a.now())
 		return result{verdict: replayed, wait: left, reason: "replayed code"}, rerr
 	case errors.Is(err, otp.ErrLocked):
 		return result{verdict: locked, reason: "locked"}, nil
-	case errors.Is(err, otp.ErrThrottled):
-		var te *otp.ThrottleError
-		errors.As(err, &te)
-		wait := time.Duration(0)
-		if te != nil {
-			wait = te.RetryAfter
-		}
-		return result{verdict: denied, wait: wait, reason: "code throttled"}, nil
-	case errors.Is(err, otp.ErrInvalidCode):
-		state, serr := a.guard.State(ctx, guardAccount(factorID))
-		return result{verdict: denied, wait: max(state.NotBefore.Sub(a.now()), 0), reason: "wrong code"}, serr
+	case throttled:
+		return result{verdict: denied, wait: te.RetryAfter, reason: "code throttled"}, nil
 	}
 	return result{}, err
+}
+
+// wrongCode is a failure the Guard has counted; the wait is the one it set.
+func (a *app) wrongCode(ctx context.Context, factorID, reason string) (result, error) {
+	state, err := a.guard.State(ctx, guardAccount(factorID))
+	return result{verdict: denied, wait: max(state.NotBefore.Sub(a.now()), 0), reason: reason}, err
 }
 
 // normalizeCode drops the spaces that apps show inside a code ("123 456")
@@ -223,7 +254,12 @@ func (a *app) accountView(ctx context.Context, ses session) (view, error) {
 	if err != nil && !errors.Is(err, errNotFound) {
 		return view{}, err
 	}
-	return view{Title: "Your account", User: ses.user, HasFactor: u.factorID != "", Pending: err == nil}, nil
+	v := view{Title: "Your account", User: ses.user, HasFactor: u.factorID != "", Pending: err == nil}
+	if !v.HasFactor {
+		return v, nil
+	}
+	v.RecoveryLeft, err = a.guard.RecoveryCodesLeft(ctx, guardAccount(u.factorID))
+	return v, err
 }
 
 func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
@@ -296,7 +332,7 @@ func (a *app) createAccount(ctx context.Context, name, password string) (string,
 func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 	deadline := time.Now().Add(a.loginFloor)
 	ctx, name := r.Context(), form.Get("user")
-	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), form.Get("code"))
+	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), a.withCode(form.Get("code")))
 	if err == nil && res.verdict == granted {
 		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
 	}

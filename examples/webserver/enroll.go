@@ -117,7 +117,7 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 		return true
 	}
 	deadline := time.Now().Add(a.loginFloor)
-	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), form.Get("code"))
+	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), a.withCode(form.Get("code")))
 	padUntil(ctx, deadline)
 	a.logAuth(r, event, ses.user, res, err)
 	if err != nil {
@@ -165,6 +165,13 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 		a.showEnrolment(w, r, ses, e, status, text)
 		return
 	}
+	// The recovery codes are stored before the factor is switched on, so
+	// that no moment exists with a factor and no way back.
+	codes, err := a.newRecoveryCodes(ctx, e.factorID)
+	if err != nil {
+		a.fail(w, r, "recovery codes", err)
+		return
+	}
 	activated, err := a.db.activate(ctx, ses.user, e.factorID, a.now())
 	if err == nil && activated {
 		err = a.startSession(ctx, w, r, ses.user)
@@ -178,7 +185,7 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 		return
 	}
 	a.logAuth(r, "two-factor on", ses.user, result{}, nil)
-	http.Redirect(w, r, "/?m=on", http.StatusSeeOther)
+	a.showRecoveryCodes(w, r, ses.user, notices["on"], codes)
 }
 
 // removeFactor turns two-factor off, with the password and a current code.

@@ -294,10 +294,25 @@ func (h *harness) enrol(name, password string) (*browser, []byte) {
 	h.t.Helper()
 	b := h.signup(name, password)
 	secret := b.startEnrolment(nil)
-	r := b.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}})
-	require.Equal(h.t, http.StatusSeeOther, r.status, r.body)
-	require.Equal(h.t, "/?m=on", r.header.Get("Location"))
+	b.confirm(h.code(secret, 0))
 	return b, secret
+}
+
+var codesRE = regexp.MustCompile(`<li>([2-9A-Z-]{19})</li>`)
+
+// confirm confirms the pending enrolment with code and returns the
+// recovery codes that the answer shows.
+func (b *browser) confirm(code string) []string {
+	b.h.t.Helper()
+	r := b.post("/enroll/confirm", url.Values{"code": {code}})
+	require.Equal(b.h.t, http.StatusOK, r.status, r.body)
+	require.Contains(b.h.t, r.body, "Two-factor authentication is on.")
+	var codes []string
+	for _, m := range codesRE.FindAllStringSubmatch(r.body, -1) {
+		codes = append(codes, m[1])
+	}
+	require.Len(b.h.t, codes, otp.DefaultRecoveryCodes)
+	return codes
 }
 
 func (b *browser) login(name, password, code string) response {

@@ -18,9 +18,9 @@ func TestEnrolAndLogin(t *testing.T) {
 		h := newHarness(t, dsn)
 		b, secret := h.enrol("alice", "correct horse")
 		assert.Equal(t, "alice", b.signedInAs())
-		r := b.get("/?m=on")
+		r := b.get("/")
 		assert.Contains(t, r.body, "Two-factor authentication is <strong>on</strong>")
-		assert.Contains(t, r.body, "Two-factor authentication is on. Next time")
+		assert.Contains(t, r.body, "You have 10 unused recovery codes.")
 
 		r = b.post("/logout", nil)
 		assert.Equal(t, http.StatusSeeOther, r.status)

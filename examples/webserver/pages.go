@@ -25,6 +25,10 @@ type view struct {
 	Name          string // the user name typed, to type it once only
 
 	HasFactor, Pending bool // account page
+	RecoveryLeft       int
+
+	Codes    []string     // recovery codes, shown once
+	Download template.URL // the same as a text file
 
 	QR      template.HTML // enrolment page
 	URI     template.URL  // otpauth://, which html/template would otherwise refuse
@@ -94,4 +98,6 @@ var notices = map[string]string{
 	"off":      "Two-factor authentication is off.",
 	"out":      "You are signed out.",
 	"loggedin": "You are signed in.",
+	"recovered": "You are signed in with a recovery code, which is now used up. " +
+		"If your phone is lost, replace your authenticator below.",
 }

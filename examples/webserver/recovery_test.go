@@ -1,0 +1,107 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func (b *browser) recoveryLogin(name, password, code string) response {
+	b.h.t.Helper()
+	return b.post("/login/recovery", url.Values{"user": {name}, "password": {password}, "recovery": {code}})
+}
+
+// TestRecoveryCodesShownOnce: the codes appear on the page that turns
+// two-factor on, with a text file of them, and nowhere after.
+func TestRecoveryCodesShownOnce(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("alice", "password1")
+	secret := b.startEnrolment(nil)
+	r := b.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}})
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "no-store", r.header.Get("Cache-Control"))
+	m := regexp.MustCompile(`<a id="download" href="data:text/plain;charset=utf-8,([^"]+)" download="recovery-codes.txt">`).FindStringSubmatch(r.body)
+	require.NotNil(t, m, "a download link")
+	text, err := url.PathUnescape(strings.ReplaceAll(m[1], "&#43;", "+"))
+	require.NoError(t, err)
+	codes := codesRE.FindAllStringSubmatch(r.body, -1)
+	require.Len(t, codes, 10)
+	for _, c := range codes {
+		assert.Contains(t, text, c[1]+"\n")
+		assert.NotContains(t, b.get("/").body, c[1])
+	}
+	assert.Contains(t, b.get("/").body, "You have 10 unused recovery codes.")
+}
+
+func TestRecoveryLogin(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("bob", "password1")
+	secret := b.startEnrolment(nil)
+	codes := b.confirm(h.code(secret, 0))
+
+	lost := h.browser()
+	r := lost.get("/")
+	assert.Contains(t, r.body, `href="/login/recovery"`, "the login page leads to it")
+	typed := strings.ToLower(strings.ReplaceAll(codes[3], "-", " ")) // as people type it
+	r = lost.recoveryLogin("bob", "password1", typed)
+	require.Equal(t, http.StatusSeeOther, r.status, r.body)
+	assert.Equal(t, "/?m=recovered", r.header.Get("Location"))
+	r = lost.get("/?m=recovered")
+	assert.Contains(t, r.body, "signed in with a recovery code")
+	assert.Contains(t, r.body, "You have 9 unused recovery codes.")
+	assert.Contains(t, h.logs.String(), `event="recovery login" outcome=ok user=bob`)
+
+	r = h.browser().recoveryLogin("bob", "password1", codes[3])
+	assert.Equal(t, http.StatusUnauthorized, r.status, "each code works once")
+	assert.Contains(t, r.body, "Wrong user name, password or recovery code.")
+	r = h.browser().recoveryLogin("bob", "wrong password", codes[4])
+	assert.Equal(t, http.StatusUnauthorized, r.status)
+	r = h.browser().recoveryLogin("nobody", "password1", codes[4])
+	assert.Equal(t, http.StatusUnauthorized, r.status, "an unknown name answers the same")
+	assert.Contains(t, h.logs.String(), `reason="wrong recovery code"`)
+	h.clock.add(time.Minute)
+	r = h.browser().recoveryLogin("bob", "password1", codes[4])
+	assert.Equal(t, http.StatusSeeOther, r.status, "a wrong password did not spend the code")
+}
+
+// TestRecoveryCodesAreThrottled: wrong recovery codes count with wrong
+// codes in the Guard.
+func TestRecoveryCodesAreThrottled(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, _ = h.enrol("carol", "password1")
+	for range 3 {
+		assert.Equal(t, http.StatusUnauthorized, h.browser().recoveryLogin("carol", "password1", "2222-2222-2222-2222").status)
+	}
+	r := h.browser().recoveryLogin("carol", "password1", "2222-2222-2222-2222")
+	assert.Equal(t, http.StatusTooManyRequests, r.status)
+	assert.Equal(t, "1", r.header.Get("Retry-After"))
+}
+
+func TestNewRecoveryCodes(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("dave", "password1")
+	secret := b.startEnrolment(nil)
+	old := b.confirm(h.code(secret, 0))
+
+	r := b.post("/recovery/new", url.Values{"password": {"password1"}})
+	assert.Equal(t, http.StatusUnauthorized, r.status, "a new set needs the password and a code")
+	h.clock.add(30 * time.Second)
+	r = b.post("/recovery/new", url.Values{"password": {"password1"}, "code": {h.code(secret, 0)}})
+	require.Equal(t, http.StatusOK, r.status, r.body)
+	assert.Contains(t, r.body, "Your old recovery codes no longer work.")
+	fresh := codesRE.FindAllStringSubmatch(r.body, -1)
+	require.Len(t, fresh, 10)
+
+	assert.Equal(t, http.StatusUnauthorized, h.browser().recoveryLogin("dave", "password1", old[0]).status)
+	assert.Equal(t, http.StatusSeeOther, h.browser().recoveryLogin("dave", "password1", fresh[0][1]).status)
+}
