@@ -131,8 +131,15 @@ type harnessOption func(*harness)
 func withTLS(h *harness) { h.app.tls = true }
 
 // newHarness starts the app on a new SQLite file (or on dsn's database,
-// when it is a postgres:// URL).
+// when it is a postgres:// URL or an existing file) with a new key.
 func newHarness(t *testing.T, dsn string, opts ...harnessOption) *harness {
+	t.Helper()
+	key := make([]byte, keySize)
+	rand.Read(key)
+	return newHarnessWithKey(t, dsn, key, opts...)
+}
+
+func newHarnessWithKey(t *testing.T, dsn string, key []byte, opts ...harnessOption) *harness {
 	t.Helper()
 	if dsn == "" {
 		dsn = filepath.Join(t.TempDir(), "web.db")
@@ -141,23 +148,13 @@ func newHarness(t *testing.T, dsn string, opts ...harnessOption) *harness {
 	db, err := openDB(ctx, dsn)
 	require.NoError(t, err)
 	t.Cleanup(func() { db.Close() })
-	require.NoError(t, createSchema(ctx, db))
-	guardStore, err := otp.NewSQLStore(db, "web_guard")
-	require.NoError(t, err)
-	require.NoError(t, guardStore.CreateTable(ctx))
-
-	key := make([]byte, keySize)
-	rand.Read(key)
-	s, err := newSealer(key)
+	logs := &syncBuffer{}
+	// Few PBKDF2 iterations keep tests fast; the program uses 600,000.
+	a, err := newApp(ctx, db, config{iterations: 10}, key, nil, slog.New(slog.NewTextHandler(logs, nil)))
 	require.NoError(t, err)
 	c := &clock{t: time.Unix(1_800_000_000, 0)}
-	logs := &syncBuffer{}
-	h := &harness{t: t, db: db, clock: c, logs: logs, key: key}
-	h.app = &app{
-		issuer: issuer, db: store{db}, guard: &otp.Guard{Store: guardStore, Now: c.now}, sealer: s,
-		hasher: newHasher(10), // few iterations keep tests fast; the program uses 600,000
-		now:    c.now, log: slog.New(slog.NewTextHandler(logs, nil)),
-	}
+	a.now, a.guard.Now, a.loginFloor = c.now, c.now, 0
+	h := &harness{t: t, app: a, db: db, clock: c, logs: logs, key: key}
 	for _, o := range opts {
 		o(h)
 	}

@@ -30,6 +30,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -106,32 +107,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 	return 0
 }
 
-// start opens the database and the key, then serves, or does the one
-// operator task the flags ask for.
-func start(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) error {
+// start loads the key and opens the database, then serves, or does the
+// one operator task the flags ask for.
+func start(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) (err error) {
+	keyFile := ""
+	if !isPostgres(cfg.db) {
+		keyFile = cfg.db + ".key"
+	}
+	current, old, created, err := loadKeys(getenv, keyFile)
+	if err != nil {
+		return err
+	}
+	if created {
+		log.Info("created a new sealing key file", "path", keyFile)
+		defer func() {
+			if err != nil {
+				os.Remove(keyFile) // a key that sealed nothing: let the next start look again
+			}
+		}()
+	}
 	db, err := openDB(ctx, cfg.db)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if err := createSchema(ctx, db); err != nil {
-		return err
-	}
-	guardStore, err := otp.NewSQLStore(db, "web_guard")
+	a, err := newApp(ctx, db, cfg, current, old, log)
 	if err != nil {
 		return err
-	}
-	if err := guardStore.CreateTable(ctx); err != nil {
-		return err
-	}
-	s, err := openSealer(ctx, store{db}, cfg.db, getenv, log)
-	if err != nil {
-		return err
-	}
-	a := &app{
-		issuer: issuer, db: store{db}, guard: &otp.Guard{Store: guardStore}, sealer: s,
-		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
-		tls: cfg.tlsCert != "", loginFloor: loginFloor,
 	}
 	switch {
 	case cfg.rekey:
@@ -142,42 +144,43 @@ func start(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	return a.serve(ctx, cfg)
 }
 
-// openSealer loads the keys and checks that they open every stored
-// secret, so that a missing key stops the start instead of every login.
-func openSealer(ctx context.Context, db store, dbSpec string, getenv func(string) string, log *slog.Logger) (*sealer, error) {
-	keyFile := ""
-	if !isPostgres(dbSpec) {
-		keyFile = dbSpec + ".key"
+// newApp creates the tables if they are missing and checks that the keys
+// open every stored secret, so that a missing key stops the start instead
+// of every login.
+func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, log *slog.Logger) (*app, error) {
+	if err := createSchema(ctx, db); err != nil {
+		return nil, err
 	}
-	current, old, created, err := loadKeys(getenv, keyFile)
+	guardStore, err := otp.NewSQLStore(db, "web_guard")
 	if err != nil {
 		return nil, err
 	}
-	keys := [][]byte{}
+	if err := guardStore.CreateTable(ctx); err != nil {
+		return nil, err
+	}
+	var olds [][]byte
 	if old != nil {
-		keys = append(keys, old)
+		olds = append(olds, old)
 	}
-	s, err := newSealer(current, keys...)
+	s, err := newSealer(current, olds...)
 	if err != nil {
 		return nil, err
 	}
-	ids, err := db.keyIDs(ctx)
+	ids, err := store{db}.keyIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
 	for _, id := range ids {
 		if !s.knows(id) {
-			if created {
-				os.Remove(keyFile) // so that restoring the right key file works
-			}
-			return nil, fmt.Errorf("the database holds secrets sealed with key %s, which neither %s nor the key file gives "+
-				"(while rotating, set %s to the old key)", id, keyEnv, oldKeyEnv)
+			return nil, fmt.Errorf("the database holds secrets sealed with key %s, which neither %s nor the key file "+
+				"gives (while rotating, set %s to the old key)", id, keyEnv, oldKeyEnv)
 		}
 	}
-	if created {
-		log.Info("created a new sealing key file", "path", keyFile)
-	}
-	return s, nil
+	return &app{
+		issuer: issuer, db: store{db}, guard: &otp.Guard{Store: guardStore}, sealer: s,
+		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
+		tls: cfg.tlsCert != "", loginFloor: loginFloor,
+	}, nil
 }
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.

@@ -3,11 +3,15 @@ package main
 import (
 	"context"
 	"net"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"regexp"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -33,7 +37,7 @@ func startRun(t *testing.T, db string, env map[string]string, args ...string) *r
 	args = append([]string{"-addr", "127.0.0.1:0", "-db", db}, args...)
 	go func() { code <- run(ctx, args, func(k string) string { return env[k] }, out) }()
 	r := &running{out: out}
-	r.stop = func() int {
+	r.stop = sync.OnceValue(func() int {
 		cancel()
 		select {
 		case c := <-code:
@@ -42,7 +46,7 @@ func startRun(t *testing.T, db string, env map[string]string, args ...string) *r
 			t.Error("run did not return after its context ended")
 			return -1
 		}
-	}
+	})
 	t.Cleanup(func() { r.stop() })
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
@@ -66,4 +70,56 @@ func (r *running) dial(t *testing.T) net.Conn {
 	conn, err := net.Dial("tcp", r.addr)
 	require.NoError(t, err)
 	return conn
+}
+
+func TestRunFlags(t *testing.T) {
+	t.Parallel()
+	for name, args := range map[string][]string{
+		"unknown flag":   {"-nope"},
+		"argument":       {"extra"},
+		"half TLS":       {"-tls-cert", "cert.pem"},
+		"bad flag value": {"-addr"},
+	} {
+		var out syncBuffer
+		assert.Equal(t, 2, run(context.Background(), args, func(string) string { return "" }, &out), name)
+	}
+	var out syncBuffer
+	require.Equal(t, 0, run(context.Background(), []string{"-new-key"}, func(string) string { return "" }, &out))
+	_, err := parseKey(out.String())
+	assert.NoError(t, err, "-new-key prints a key that OTP_DEMO_KEY takes")
+}
+
+func TestPostgresNeedsKey(t *testing.T) {
+	t.Parallel()
+	var out syncBuffer
+	code := run(context.Background(), []string{"-db", "postgres://127.0.0.1:1/none"}, func(string) string { return "" }, &out)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, out.String(), "set OTP_DEMO_KEY to 64 hex digits, the same on every instance")
+	assert.NotContains(t, out.String(), "connect", "refused before any connection")
+}
+
+// TestRunServesAndShutsDown: run with no key in the environment makes the
+// key file, serves, keeps everything across a restart, and exits 0 when
+// its context ends (as SIGINT and SIGTERM end it).
+func TestRunServesAndShutsDown(t *testing.T) {
+	t.Parallel()
+	db := filepathIn(t, "web.db")
+	first := startRun(t, db, nil)
+	assert.FileExists(t, db+".key")
+	assert.Contains(t, first.out.String(), "created a new sealing key file")
+
+	c := newClient(t, first.url)
+	c.post("/signup", url.Values{"user": {"alice"}, "password": {"password1"}}, http.StatusSeeOther)
+	c.post("/enroll/start", nil, http.StatusSeeOther)
+	secret := pageSecretOf(t, c.get("/enroll", http.StatusOK))
+	c.post("/enroll/confirm", url.Values{"code": {codeAt(t, secret, time.Now())}}, http.StatusOK)
+	assert.Equal(t, 0, first.stop())
+	assert.Contains(t, first.out.String(), "msg=\"shut down\"")
+
+	second := startRun(t, db, nil)
+	assert.NotContains(t, second.out.String(), "created a new sealing key file")
+	c = newClient(t, second.url)
+	c.post("/login", url.Values{"user": {"alice"}, "password": {"password1"}, "code": {codeAt(t, secret, time.Now().Add(30*time.Second))}}, http.StatusSeeOther)
+	assert.Contains(t, c.get("/", http.StatusOK), "Two-factor authentication is <strong>on</strong>", "a restart forgets nothing")
+	assert.Equal(t, 0, second.stop())
 }
