@@ -346,7 +346,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 		http.Redirect(w, r, "/?m=loggedin", http.StatusSeeOther)
 		return
 	}
-	status, text := refusal(w, res, "Wrong user name, password or code.")
+	status, text := refusal(w, res, "Wrong user name, password or code. Check them and try again.")
 	a.render(w, r, status, "login", view{Title: "Sign in", Name: name, Error: text})
 }
 
@@ -381,7 +381,7 @@ func refusal(w http.ResponseWriter, res result, deniedText string) (int, string)
 	if res.wait > 0 {
 		return http.StatusTooManyRequests, deniedText + " Wait " + waitText(res.wait) + " before you try again."
 	}
-	return http.StatusUnauthorized, deniedText + " Check them and try again."
+	return http.StatusUnauthorized, deniedText
 }
 
 func (a *app) logout(w http.ResponseWriter, r *http.Request, _ url.Values) {

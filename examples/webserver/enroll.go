@@ -127,7 +127,7 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 	if res.verdict == granted {
 		return true
 	}
-	status, text := refusal(w, res, "Wrong password or code.")
+	status, text := refusal(w, res, "Wrong password or code. Check them and try again.")
 	a.render(w, r, status, "account", view{Title: "Your account", User: ses.user, HasFactor: true, Error: text})
 	return false
 }

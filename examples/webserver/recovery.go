@@ -91,6 +91,6 @@ func (a *app) recoveryLogin(w http.ResponseWriter, r *http.Request, form url.Val
 		http.Redirect(w, r, "/?m=recovered", http.StatusSeeOther)
 		return
 	}
-	status, text := refusal(w, res, "Wrong user name, password or recovery code.")
+	status, text := refusal(w, res, "Wrong user name, password or recovery code. Check them and try again.")
 	a.render(w, r, status, "recovery-login", view{Title: "Sign in with a recovery code", Name: name, Error: text})
 }
