@@ -69,6 +69,9 @@ func (a *app) handler() http.Handler {
 	mux.Handle("POST /enroll/confirm", a.form(a.confirmEnrolment))
 	mux.Handle("POST /factor/remove", a.form(a.removeFactor))
 	mux.Handle("GET /static/", staticFiles())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		a.message(w, r, http.StatusNotFound, "There is no page here.", "/", "Go to the start page")
+	})
 
 	// Every POST here changes state; CrossOriginProtection refuses those a
 	// browser sends from another origin (by Sec-Fetch-Site, or Origin

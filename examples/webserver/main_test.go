@@ -216,3 +216,13 @@ func TestStaticStylesheet(t *testing.T) {
 	assert.Contains(t, r.body, "max-width")
 	assert.Contains(t, h.browser().get("/").body, `<link rel="stylesheet" href="/static/style.css">`)
 }
+
+func TestUnknownPages(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	for _, path := range []string{"/nowhere", "/logout", "/enroll/confirm"} {
+		r := h.browser().get(path)
+		assert.Equal(t, http.StatusNotFound, r.status, path)
+		assert.Contains(t, r.body, `<a id="next" href="/">Go to the start page</a>`, path)
+	}
+}

@@ -178,3 +178,33 @@ func TestKeyRotation(t *testing.T) {
 	r := after.browser().login("alice", "password1", after.code(secret, 0))
 	assert.Equal(t, http.StatusSeeOther, r.status, "the active secret opens with the new key: %s", r.body)
 }
+
+// TestKeyFileRotation follows the README for SQLite with a key file: move
+// the key file aside, -rekey with it as the old key (a new key file is
+// made), then start with the new file alone.
+func TestKeyFileRotation(t *testing.T) {
+	t.Parallel()
+	dsn := filepath.Join(t.TempDir(), "web.db")
+	noEnv := func(string) string { return "" }
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	oldKey, _, _, err := loadKeys(noEnv, dsn+".key")
+	require.NoError(t, err)
+	h := newHarnessWithKey(t, dsn, oldKey)
+	_, secret := h.enrol("alice", "password1")
+
+	require.NoError(t, os.Rename(dsn+".key", dsn+".old"))
+	oldHex, err := os.ReadFile(dsn + ".old")
+	require.NoError(t, err)
+	env := func(k string) string { return map[string]string{oldKeyEnv: string(oldHex)}[k] }
+	require.NoError(t, start(context.Background(), config{db: dsn, rekey: true, iterations: 10}, env, logger))
+	require.NoError(t, os.Remove(dsn+".old"))
+
+	newKey, _, created, err := loadKeys(noEnv, dsn+".key")
+	require.NoError(t, err)
+	assert.False(t, created, "-rekey made the new key file")
+	assert.NotEqual(t, oldKey, newKey)
+	after := newHarnessWithKey(t, dsn, newKey)
+	after.clock.add(30 * time.Second)
+	r := after.browser().login("alice", "password1", after.code(secret, 0))
+	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
+}
