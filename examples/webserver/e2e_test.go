@@ -284,6 +284,7 @@ func TestBrowser(t *testing.T) {
 	recovery, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#codes li")].map(li => li.textContent)`))
 	require.NoError(t, err)
 	require.Len(t, recovery, 10)
+	screenshot(t, bctx, "recovery-codes")
 	download, err := chromedp.Run(bctx, chromedp.AttributeValue(css("#download"), "href"))
 	require.NoError(t, err)
 	assert.True(t, strings.HasPrefix(download.Value, "data:text/plain"))
@@ -302,12 +303,14 @@ func TestBrowser(t *testing.T) {
 
 	do("replay", click("header button"), visible("#login"), login(next), visible("#error"))
 	assert.Contains(t, text("#error"), "That code was used already. Wait for the next code in your app")
+	screenshot(t, bctx, "replayed")
 
 	do("recovery login", click("#use-recovery"), visible("#recovery"),
 		fill("#user", "alice", "#password", "correct horse", "#recovery", recovery[0]),
 		click("#login"), visible("#recovery-left"))
 	assert.Contains(t, text("#notice"), "signed in with a recovery code")
 	assert.Contains(t, text("#recovery-left"), "9 unused recovery codes")
+	screenshot(t, bctx, "account")
 
 	do("the other server", chromedp.Navigate(b.url+"/"), visible("#signed-in"))
 	assert.Equal(t, "alice", text("#signed-in"), "the session from A works on B")
@@ -323,14 +326,23 @@ func TestBrowser(t *testing.T) {
 // zbarimg reads in its pixels.
 func scanScreen(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
-	require.NoError(t, err)
-	if dir := os.Getenv("OTP_WEBSERVER_SCREENSHOTS"); dir != "" {
-		os.WriteFile(filepath.Join(dir, strings.ReplaceAll(t.Name(), "/", "_")+time.Now().Format("150405.000")+".png"), png, 0o600)
-	}
-	path := filepath.Join(t.TempDir(), "screen.png")
-	require.NoError(t, os.WriteFile(path, png, 0o600))
+	path := screenshot(t, ctx, "qr")
 	out, err := exec.Command("zbarimg", "--quiet", "--raw", path).Output()
 	require.NoError(t, err, "zbarimg found no QR code on the screen")
 	return strings.TrimSpace(string(out))
+}
+
+// screenshot saves the browser's window as a PNG file and returns its
+// path. With OTP_WEBSERVER_SCREENSHOTS set to a directory, a copy goes
+// there, for a person to look at the pages.
+func screenshot(t *testing.T, ctx context.Context, name string) string {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	require.NoError(t, err)
+	path := filepath.Join(t.TempDir(), name+".png")
+	require.NoError(t, os.WriteFile(path, png, 0o600))
+	if dir := os.Getenv("OTP_WEBSERVER_SCREENSHOTS"); dir != "" {
+		os.WriteFile(filepath.Join(dir, time.Now().Format("150405.000")+"-"+name+".png"), png, 0o600)
+	}
+	return path
 }
