@@ -294,19 +294,24 @@ func backoff(ctx context.Context, try int) error {
 	}
 }
 
-// Reset clears the account's state: no failures, no wait, no lock, and no
-// step used. Call it when the account enrols a new TOTP secret (the old
-// secret's steps mean nothing for the new one) or when an administrator
-// unlocks it after checking who is asking.
+// Reset clears the account's failures, wait and lock, and keeps its Last,
+// so that a code accepted before stays refused: call it when an
+// administrator unlocks the account after checking who is asking, or when
+// the account enrols a new TOTP secret (steps only move forward, so the new
+// secret's codes are accepted from the step after the last one used).
 func (g *Guard) Reset(ctx context.Context, account string) error {
-	return g.set(ctx, account, State{})
+	return g.change(ctx, account, unlocked)
 }
 
-// ResetHOTP is [Guard.Reset] for an HOTP account whose token starts at
-// counter, such as a [Key]'s Counter: the next code expected is counter's.
+// ResetHOTP is [Guard.Reset] for an account with a new HOTP token, whose
+// counter starts at counter (such as a [Key]'s Counter): the next code
+// expected is counter's.
 func (g *Guard) ResetHOTP(ctx context.Context, account string, counter uint64) error {
-	return g.set(ctx, account, State{Last: counter})
+	return g.change(ctx, account, func(State) State { return State{Last: counter} })
 }
+
+// unlocked is s without failures or wait.
+func unlocked(s State) State { return State{Last: s.Last} }
 
 // State returns the account's stored state, for an administrator's page or
 // to tell a user how long to wait.
@@ -321,7 +326,9 @@ func (g *Guard) State(ctx context.Context, account string) (State, error) {
 	return s, nil
 }
 
-func (g *Guard) set(ctx context.Context, account string, s State) error {
+// change applies edit to the account's state with a compare-and-swap,
+// starting again from a fresh load when another attempt got in first.
+func (g *Guard) change(ctx context.Context, account string, edit func(State) State) error {
 	if _, err := g.setup(account); err != nil {
 		return err
 	}
@@ -330,10 +337,11 @@ func (g *Guard) set(ctx context.Context, account string, s State) error {
 		if err != nil {
 			return &StoreError{Op: "load", Err: err}
 		}
-		if old.Equal(s) {
+		next := edit(old)
+		if old.Equal(next) {
 			return nil
 		}
-		if ok, err := g.update(ctx, account, old, s, try); ok || err != nil {
+		if ok, err := g.update(ctx, account, old, next, try); ok || err != nil {
 			return err
 		}
 	}

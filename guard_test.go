@@ -139,7 +139,16 @@ func TestGuardLocksAfterLockAfter(t *testing.T) {
 	assert.Equal(t, 5, s.Failures)
 
 	require.NoError(t, g.Reset(ctx, "bob"))
-	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, mustCode(t, guardTOTP, clock.Now())))
+	code := mustCode(t, guardTOTP, clock.Now())
+	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code))
+
+	// Reset unlocks but keeps the last step: the code just used stays used.
+	require.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), ErrInvalidCode)
+	require.NoError(t, g.Reset(ctx, "bob"))
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code), ErrReplayed)
+	s, err = g.State(ctx, "bob")
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Failures)
 }
 
 func TestGuardAccountsAreSeparate(t *testing.T) {
@@ -452,7 +461,7 @@ func FuzzGuardModel(f *testing.F) {
 				}
 			case 4:
 				require.NoError(t, g.Reset(ctx, "alice"))
-				*model = guardModel{free: p.FreeFailures, lockAfter: p.LockAfter, delay: p.Delay, maxDelay: p.MaxDelay}
+				model.failures, model.notBefore = 0, time.Time{} // Last stays
 				continue
 			}
 			want := model.attempt(now, expect)

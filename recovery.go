@@ -247,7 +247,7 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 				return &StoreError{Op: "consume recovery", Err: err}
 			}
 			if used {
-				g.clearFailures(ctx, account, old)
+				g.change(ctx, account, unlocked) // see the doc: the code is spent either way
 				return nil
 			}
 		}
@@ -260,21 +260,4 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 		}
 	}
 	return ErrConflict
-}
-
-// clearFailures sets the account's failures and wait to none, keeping its
-// Last, starting from a state that may be stale.
-func (g *Guard) clearFailures(ctx context.Context, account string, s State) {
-	for try := range maxTries {
-		if s.Failures == 0 && s.NotBefore.IsZero() {
-			return
-		}
-		ok, err := g.update(ctx, account, s, State{Last: s.Last}, try)
-		if ok || err != nil {
-			return
-		}
-		if s, err = g.Store.Load(ctx, account); err != nil {
-			return
-		}
-	}
 }
