@@ -808,3 +808,28 @@ func checkMigrationRoundTrip(t *testing.T, uri string) {
 	}
 	require.Equal(t, m.Keys, back)
 }
+
+// benchExport is a full QR code of a real export: ten accounts.
+const benchExport = "otpauth-migration://offline?data=CjgKFEAMt6taggt2RMlyOqc%2FgKq4rLAdEhRBQ01FOm9uZUBleGFtcGxlLmNvbRoEQUNNRSABKAEwAgo4ChT2aPztshguMytZeJ7mD5gmjwJrlhIUQUNNRTp0d29AZXhhbXBsZS5jb20aBEFDTUUgASgBMAIKOgoUNT2RciBQftSX5pYbnfYyeQmte8wSFkFDTUU6dGhyZWVAZXhhbXBsZS5jb20aBEFDTUUgASgBMAIKOQoUd2SPY9F%2BYOZ0kchIO6I0FiVe6SYSFUFDTUU6Zm91ckBleGFtcGxlLmNvbRoEQUNNRSABKAEwAgo5ChRGVdxYupF5A3VN1FvCB7KOFHJMEBIVQUNNRTpmaXZlQGV4YW1wbGUuY29tGgRBQ01FIAEoATACCjgKFPW7LtgHn%2Fo4s1UAvmwb%2FBDMSxOhEhRBQ01FOnNpeEBleGFtcGxlLmNvbRoEQUNNRSABKAEwAgo6ChQ%2BWpi%2BlKrk%2FDlTh7D3oD21yPi2IhIWQUNNRTpzZXZlbkBleGFtcGxlLmNvbRoEQUNNRSABKAEwAgo6ChSmPi4DpijhO49AE3VlsP9rBCgKvhIWQUNNRTplaWdodEBleGFtcGxlLmNvbRoEQUNNRSABKAEwAgo5ChTDJbVsyBwYtzVPvx7EjAEYQH%2BNHRIVQUNNRTpuaW5lQGV4YW1wbGUuY29tGgRBQ01FIAEoATACCjgKFIe1FhE2wfYShI3ZTcgyqP%2BOiIM%2BEhRBQ01FOnRlbkBleGFtcGxlLmNvbRoEQUNNRSABKAEwAhABGAMgACjYkYF4"
+
+func BenchmarkParseMigrationURI(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseMigrationURI(benchExport); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkMigrationURIs(b *testing.B) {
+	m, err := ParseMigrationURI(benchExport)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := MigrationURIs(m.Keys, 0); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
