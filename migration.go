@@ -47,11 +47,11 @@ var ErrInvalidMigration = errors.New("otp: invalid migration")
 type MigrationError struct {
 	// Entry is the part that is wrong: "uri", "scheme", "host", "data",
 	// "payload", a payload field such as "batch_id", an account of the
-	// export such as "otp_parameters[2]", or a key given to MigrationURIs
-	// such as "keys[3]".
+	// export such as "otp_parameters[2]", or keys given to MigrationURIs
+	// such as "keys[3]" or, for a URI too long, "keys[10:20]".
 	Entry string
-	// Index is the position of the account or key that Entry names, from
-	// 0, or -1 when the error is about no single one.
+	// Index is the position of the account or key that Entry names (the
+	// first, for a range), from 0, or -1 when Entry names none.
 	Index  int
 	Reason string
 	Err    error // the underlying error, such as a *ConfigError; may be nil
