@@ -8,10 +8,14 @@ require rsc.io/qr v0.2.0
 // Tests only.
 require github.com/stretchr/testify v1.12.1
 
-// examples/quickstart only: reading a password without echo.
-require golang.org/x/term v0.48.0
-
+// The terminal examples only: a password typed without echo, and the
+// terminal's echo flag, which Ctrl-D needs (see examples/internal/cli).
 require (
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/sys v0.50.0 // indirect
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
 )
+
+// The terminal examples' tests only: running them on a pseudo-terminal.
+require github.com/creack/pty v1.1.24
+
+require go.yaml.in/yaml/v3 v3.0.5 // indirect
