@@ -40,7 +40,7 @@ func TestMain(m *testing.M) {
 
 func start(t *testing.T, args ...string) *ptytest.Term {
 	t.Helper()
-	return ptytest.Start(t, "", nil, binary, append([]string{"-secret", testSecret}, args...)...)
+	return ptytest.Start(t, binary, append([]string{"-secret", testSecret}, args...)...)
 }
 
 // nowCode is the app's code now; the program's window (Skew 1) forgives a
@@ -128,7 +128,7 @@ func TestTerminalInterruptAtPassword(t *testing.T) {
 // The issue as reported: Ctrl-C at the password prompt under go run.
 func TestTerminalInterruptUnderGoRun(t *testing.T) {
 	t.Parallel()
-	tm := ptytest.Start(t, "", nil, "go", "run", ".", "-secret", testSecret)
+	tm := ptytest.Start(t, "go", "run", ".", "-secret", testSecret)
 	tm.Expect("New password: ")
 	tm.WaitEcho(false)
 	tm.Type("\x03")

@@ -31,20 +31,16 @@ const Timeout = 20 * time.Second
 // package) into dir and returns the binary's path. Call it once, from
 // TestMain.
 func Build(dir string) (string, error) {
-	bin := filepath.Join(dir, filepath.Base(mustGetwd()))
+	wd, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, filepath.Base(wd))
 	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
 	if err != nil {
 		return "", fmt.Errorf("go build: %w\n%s", err, out)
 	}
 	return bin, nil
-}
-
-func mustGetwd() string {
-	wd, err := os.Getwd()
-	if err != nil {
-		panic(err)
-	}
-	return wd
 }
 
 // Term is a program running on a pseudo-terminal.
@@ -63,9 +59,9 @@ type Term struct {
 }
 
 // Start runs name with args on a new pseudo-terminal, as the session leader
-// with the terminal as its controlling terminal (so that Ctrl-C reaches it
-// as SIGINT), in dir when dir is not empty, with extra environment env.
-func Start(t *testing.T, dir string, env []string, name string, args ...string) *Term {
+// with the terminal as its controlling terminal, so that Ctrl-C reaches it
+// (and whatever it starts) as SIGINT. The test's end kills what is left.
+func Start(t *testing.T, name string, args ...string) *Term {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -75,8 +71,6 @@ func Start(t *testing.T, dir string, env []string, name string, args ...string) 
 		t.Fatalf("sizing the pseudo-terminal: %v", err)
 	}
 	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = tty, tty, tty
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Setctty: true}
 	if err := cmd.Start(); err != nil {
