@@ -3,6 +3,7 @@ package otp
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,17 @@ func TestPolicyDelays(t *testing.T) {
 		t.Run(strconv.Itoa(failures), func(t *testing.T) {
 			assert.Equal(t, d, p.delayAfter(failures))
 		})
+	}
+}
+
+func TestPolicyDelayNeverOverflows(t *testing.T) {
+	t.Parallel()
+	p, err := Policy{MaxDelay: math.MaxInt64}.resolve()
+	require.NoError(t, err)
+	for failures := 4; failures <= MaxLockAfter; failures++ {
+		d := p.delayAfter(failures)
+		require.Positive(t, d, failures)
+		require.GreaterOrEqual(t, d, p.delayAfter(failures-1), failures)
 	}
 }
 
