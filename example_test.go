@@ -174,3 +174,43 @@ func ExampleFormatSecret() {
 	fmt.Println(otp.FormatSecret(secret))
 	// Output: GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ
 }
+
+func ExampleParseMigrationURI() {
+	// One QR code of Google Authenticator's "Transfer accounts" screen, as
+	// a phone camera or zbarimg reads it.
+	m, err := otp.ParseMigrationURI("otpauth-migration://offline?data=CjUKEPqlBekzoNEukL7qlsjBCDYSDnBpQHJhc3BiZXJyeXBpGgtyYXNwYmVycnlwaSABKAEwAhABGAEgACjr4JKK%2B%2F%2F%2F%2F%2F8B")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Printf("QR code %d of %d\n", m.BatchIndex+1, m.BatchSize)
+	for _, k := range m.Keys {
+		// The key URI, or k.QR(), moves the account to any other app.
+		fmt.Println(k.URI())
+	}
+	// Output:
+	// QR code 1 of 1
+	// otpauth://totp/raspberrypi:pi%40raspberrypi?secret=7KSQL2JTUDIS5EF65KLMRQIIGY&issuer=raspberrypi
+}
+
+func ExampleMigrationURIs() {
+	key, err := otp.ParseURI("otpauth://totp/Example:alice@google.com?secret=JBSWY3DPEHPK3PXP&issuer=Example")
+	if err != nil {
+		panic(err)
+	}
+	// At most 10 keys a URI; show each as a QR code (otp.EncodeQR) for
+	// Google Authenticator to scan, one after another.
+	uris, err := otp.MigrationURIs([]*otp.Key{key}, 0)
+	if err != nil {
+		panic(err)
+	}
+	m, _ := otp.ParseMigrationURI(uris[0])
+	fmt.Println(len(uris), m.Keys[0].Issuer, m.Keys[0].Account)
+
+	// A key the app cannot hold is refused, never changed.
+	key.Period = time.Minute
+	_, err = otp.MigrationURIs([]*otp.Key{key}, 0)
+	fmt.Println(err)
+	// Output:
+	// 1 Example alice@google.com
+	// otp: invalid migration: keys[0]: period: 1m0s cannot be exported: an export holds 30s only
+}

@@ -8,10 +8,8 @@ require rsc.io/qr v0.2.0
 // Tests only.
 require github.com/stretchr/testify v1.12.1
 
-// examples/quickstart only: reading a password without echo.
-require golang.org/x/term v0.48.0
-
-// examples/webserver only: its databases, SQLite in pure Go and PostgreSQL.
+// Tests and examples only: SQLStore on SQLite (pure Go) and PostgreSQL. The
+// library speaks database/sql and imports no driver.
 require (
 	github.com/jackc/pgx/v5 v5.12.0
 	modernc.org/sqlite v1.62.0
@@ -22,6 +20,16 @@ require (
 	github.com/chromedp/cdproto v0.159.0
 	github.com/chromedp/chromedp v0.23.0
 )
+
+// The terminal examples only: a password typed without echo, and the
+// terminal's echo flag, which Ctrl-D needs (see examples/internal/cli).
+require (
+	golang.org/x/sys v0.50.0
+	golang.org/x/term v0.48.0
+)
+
+// The terminal examples' tests only: running them on a pseudo-terminal.
+require github.com/creack/pty v1.1.24
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
@@ -35,7 +43,6 @@ require (
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sync v0.24.0 // indirect
-	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect

@@ -87,21 +87,31 @@ func (e *StoreError) Unwrap() error { return e.Err }
 //
 // # What the defaults mean
 //
-// An attacker who has the password gets 3 guesses at once, then waits 1s,
-// 2s, 4s, ... 512s between guesses, then 15 minutes between each of the
-// rest; after 100 failures in a row the account is locked until
-// [Guard.Reset]. Reaching the lock takes about 21.8 hours, so the attacker
-// checks at most 100 codes, ever, however many sessions, connections or
-// servers they use: the delay and the count are per account, in the
-// [Store]. With 6 digits and a TOTP Skew of 1 (3 codes valid at a time),
-// each guess wins with probability 3/10^6, so all 100 together win with
+// An attacker who has the password gets 4 guesses in a row (3 free
+// failures, and the 4th sets the first wait), then waits 1s, 2s, 4s, ...
+// 512s, then 15 minutes before each further guess; after 100 failures in a
+// row the account is locked until [Guard.Reset]. Reaching the lock takes
+// 1,023s + 86 × 15 min, about 21.8 hours. However many sessions,
+// connections or servers they use, the delay and the count are per account,
+// in the [Store]: at most 100 codes are checked between two successes of the
+// real user. With 6 digits and a TOTP Skew of 1 (3 codes valid at a time)
+// each guess wins with probability 3/10^6, so those 100 win with
 // probability under 0.03%.
+//
+// Each success clears the count (NIST SP 800-63B §5.2.2 limits
+// consecutive failures), so an attacker who knows the password and keeps
+// just under the lock gets about 99 guesses per login of the real user: a
+// user who logs in daily and is attacked all year faces about a 10% risk.
+// Tell users about failed attempts (the failures are in [Guard.State]
+// before a success clears them) and ask them to change a password that
+// someone is clearly using.
 //
 // A user who mistypes loses nothing for the first 3 mistakes, waits 1s
 // after the 4th, 2s after the 5th, and 4s after the 6th; any success clears
-// the count. Only someone who fails 100 times in a row (NIST SP 800-63B
-// §5.2.2 allows no more) is locked out and needs an administrator or a
-// recovery code path that calls Reset.
+// the count. Only someone who fails 100 times in a row is locked out, and
+// needs an administrator to call Reset after checking who is asking: an
+// attacker with the password can lock the owner out this way, recovery
+// codes included, since they share the count.
 type Policy struct {
 	FreeFailures int           // failures allowed before delays start; default 3
 	Delay        time.Duration // first delay, doubling each further failure; default 1s
@@ -142,8 +152,11 @@ func (p Policy) delayAfter(failures int) time.Duration {
 		return 0
 	}
 	d := p.Delay
-	for ; n > 0 && d < p.MaxDelay; n-- {
+	for ; n > 0 && d <= p.MaxDelay/2; n-- {
 		d *= 2
+	}
+	if n > 0 {
+		return p.MaxDelay
 	}
 	return min(d, p.MaxDelay)
 }
@@ -194,8 +207,11 @@ func ceilMillisecond(t time.Time) time.Time {
 // account count exactly N, however many processes make them, and a code is
 // accepted by exactly one of them.
 //
-// The application keeps its users and their secrets; the Guard keeps only
-// this state. Configuration errors (of the TOTP, HOTP or Policy) are
+// The account is the key of that state, compared byte for byte: pass a
+// canonical identifier that never changes (a user ID, not a name the user
+// types), or "Alice" and "alice" would each get their own count and each
+// accept the same code once. The application keeps its users and their
+// secrets; the Guard keeps only this state. Configuration errors (of the TOTP, HOTP or Policy) are
 // returned as they are and count as nothing.
 type Guard struct {
 	Store  Store
@@ -224,7 +240,7 @@ func (g *Guard) VerifyTOTP(ctx context.Context, account string, t TOTP, code str
 // VerifyHOTP checks code against h (with its LookAhead) from the counter
 // the account expects next, and on success stores the counter after the
 // matched one. Its results are those of [Guard.VerifyTOTP]. Start a new
-// HOTP account with [Guard.ResetHOTP] at the key's initial counter.
+// HOTP account with [Guard.Enroll] at the key's initial counter.
 func (g *Guard) VerifyHOTP(ctx context.Context, account string, h HOTP, code string) error {
 	return g.attempt(ctx, account, func(last uint64, _ time.Time) (uint64, error) {
 		return h.Verify(code, last)
@@ -294,19 +310,26 @@ func backoff(ctx context.Context, try int) error {
 	}
 }
 
-// Reset clears the account's state: no failures, no wait, no lock, and no
-// step used. Call it when the account enrols a new TOTP secret (the old
-// secret's steps mean nothing for the new one) or when an administrator
-// unlocks it after checking who is asking.
+// Reset unlocks the account: it clears the failures and the wait, and
+// keeps Last, so that a code accepted before stays refused. Call it when an
+// administrator unlocks the account after checking who is asking. When the
+// account gets a new secret, call [Guard.Enroll] instead.
 func (g *Guard) Reset(ctx context.Context, account string) error {
-	return g.set(ctx, account, State{})
+	return g.change(ctx, account, unlocked)
 }
 
-// ResetHOTP is [Guard.Reset] for an HOTP account whose token starts at
-// counter, such as a [Key]'s Counter: the next code expected is counter's.
-func (g *Guard) ResetHOTP(ctx context.Context, account string, counter uint64) error {
-	return g.set(ctx, account, State{Last: counter})
+// Enroll starts the account afresh for a newly enrolled secret: no
+// failures, no wait, and Last set to counter, which is 0 for TOTP and the
+// key's initial Counter for HOTP. The old secret's used steps need no
+// protection once its codes no longer verify, and keeping them would refuse
+// a new TOTP secret's codes whose steps run lower (a longer Period or a
+// later Epoch).
+func (g *Guard) Enroll(ctx context.Context, account string, counter uint64) error {
+	return g.change(ctx, account, func(State) State { return State{Last: counter} })
 }
+
+// unlocked is s without failures or wait.
+func unlocked(s State) State { return State{Last: s.Last} }
 
 // State returns the account's stored state, for an administrator's page or
 // to tell a user how long to wait.
@@ -321,7 +344,9 @@ func (g *Guard) State(ctx context.Context, account string) (State, error) {
 	return s, nil
 }
 
-func (g *Guard) set(ctx context.Context, account string, s State) error {
+// change applies edit to the account's state with a compare-and-swap,
+// starting again from a fresh load when another attempt got in first.
+func (g *Guard) change(ctx context.Context, account string, edit func(State) State) error {
 	if _, err := g.setup(account); err != nil {
 		return err
 	}
@@ -330,10 +355,11 @@ func (g *Guard) set(ctx context.Context, account string, s State) error {
 		if err != nil {
 			return &StoreError{Op: "load", Err: err}
 		}
-		if old.Equal(s) {
+		next := edit(old)
+		if old.Equal(next) {
 			return nil
 		}
-		if ok, err := g.update(ctx, account, old, s, try); ok || err != nil {
+		if ok, err := g.update(ctx, account, old, next, try); ok || err != nil {
 			return err
 		}
 	}

@@ -63,7 +63,7 @@ func ExampleSQLStore() {
 	}
 	guard := &otp.Guard{Store: store}
 
-	t := otp.TOTP{Secret: secret}
+	t := otp.TOTP{Secret: secret, Skew: 1}
 	code, _ := t.Generate(time.Now())
 	fmt.Println(guard.VerifyTOTP(ctx, "alice@example.com", t, code))
 	fmt.Println(guard.VerifyTOTP(ctx, "alice@example.com", t, code))

@@ -3,6 +3,7 @@ package otp
 import (
 	"context"
 	"errors"
+	"math"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -58,6 +59,17 @@ func TestPolicyDelays(t *testing.T) {
 		t.Run(strconv.Itoa(failures), func(t *testing.T) {
 			assert.Equal(t, d, p.delayAfter(failures))
 		})
+	}
+}
+
+func TestPolicyDelayNeverOverflows(t *testing.T) {
+	t.Parallel()
+	p, err := Policy{MaxDelay: math.MaxInt64}.resolve()
+	require.NoError(t, err)
+	for failures := 4; failures <= MaxLockAfter; failures++ {
+		d := p.delayAfter(failures)
+		require.Positive(t, d, failures)
+		require.GreaterOrEqual(t, d, p.delayAfter(failures-1), failures)
 	}
 }
 
@@ -139,7 +151,16 @@ func TestGuardLocksAfterLockAfter(t *testing.T) {
 	assert.Equal(t, 5, s.Failures)
 
 	require.NoError(t, g.Reset(ctx, "bob"))
-	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, mustCode(t, guardTOTP, clock.Now())))
+	code := mustCode(t, guardTOTP, clock.Now())
+	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code))
+
+	// Reset unlocks but keeps the last step: the code just used stays used.
+	require.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), ErrInvalidCode)
+	require.NoError(t, g.Reset(ctx, "bob"))
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code), ErrReplayed)
+	s, err = g.State(ctx, "bob")
+	require.NoError(t, err)
+	assert.Equal(t, 1, s.Failures)
 }
 
 func TestGuardAccountsAreSeparate(t *testing.T) {
@@ -157,7 +178,7 @@ func TestGuardHOTP(t *testing.T) {
 	ctx := context.Background()
 	g := &Guard{Store: NewMemoryStore()}
 	h := HOTP{Secret: rfc4226Secret, LookAhead: 2}
-	require.NoError(t, g.ResetHOTP(ctx, "carol", 5))
+	require.NoError(t, g.Enroll(ctx, "carol", 5))
 	code7, err := h.Generate(7)
 	require.NoError(t, err)
 	require.NoError(t, g.VerifyHOTP(ctx, "carol", h, code7))
@@ -346,7 +367,7 @@ func TestGuardAuthQuake(t *testing.T) {
 					}
 				case errors.Is(err, ErrLocked):
 				default:
-					require.ErrorIs(t, err, ErrInvalidCode)
+					assert.ErrorIs(t, err, ErrInvalidCode)
 					checked.Add(1)
 				}
 			})
@@ -452,7 +473,7 @@ func FuzzGuardModel(f *testing.F) {
 				}
 			case 4:
 				require.NoError(t, g.Reset(ctx, "alice"))
-				*model = guardModel{free: p.FreeFailures, lockAfter: p.LockAfter, delay: p.Delay, maxDelay: p.MaxDelay}
+				model.failures, model.notBefore = 0, time.Time{} // Last stays
 				continue
 			}
 			want := model.attempt(now, expect)

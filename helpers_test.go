@@ -27,7 +27,7 @@ func requireTool(t *testing.T, name, debianPackage string) string {
 }
 
 // loadJSON decodes a file under testdata/ into v.
-func loadJSON(t *testing.T, name string, v any) {
+func loadJSON(t testing.TB, name string, v any) {
 	t.Helper()
 	data, err := os.ReadFile("testdata/" + name)
 	require.NoError(t, err)

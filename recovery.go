@@ -128,10 +128,9 @@ func HashRecoveryCode(account, code string) (string, error) {
 	if !ok {
 		return "", ErrInvalidCode
 	}
+	// The code's fixed length keeps account‖code unambiguous.
 	h := sha256.New()
 	h.Write([]byte("otp recovery code v1\x00"))
-	h.Write([]byte(strconv.Itoa(len(account))))
-	h.Write([]byte{0})
 	h.Write([]byte(account))
 	h.Write(norm[:])
 	return "rc1:" + hex.EncodeToString(h.Sum(nil)), nil
@@ -222,10 +221,13 @@ func (g *Guard) RecoveryCodesLeft(ctx context.Context, account string) (int, err
 // failure in the same count, so the lock after [Policy.LockAfter] covers
 // codes and recovery codes together.
 //
-// The consume is the commit: a code that matched is spent, and the
-// attempt succeeds, even if clearing the failure count afterwards meets a
-// conflict or a store error (the count is then left as it was, which only
-// errs on the side of caution).
+// Consuming a code cannot be undone, so an attempt is counted before it is
+// checked: the failure is committed first, and only then is the code looked
+// up; a match then clears the count again (unless another attempt changed
+// the state in between, which leaves it as it is: on the side of caution).
+// So no guess is ever checked without being counted, however many are made
+// at once. A store error after the count leaves the attempt counted as a
+// failure.
 func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error {
 	rs, p, err := g.recoveryStore(account)
 	if err != nil {
@@ -241,40 +243,27 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 		if err := p.refuse(old, now); err != nil {
 			return err
 		}
-		if malformed == nil {
-			used, err := rs.ConsumeRecoveryHash(ctx, account, hash)
-			if err != nil {
-				return &StoreError{Op: "consume recovery", Err: err}
-			}
-			if used {
-				g.clearFailures(ctx, account, old)
-				return nil
-			}
-		}
-		ok, err := g.update(ctx, account, old, p.failed(old, now), try)
+		counted := p.failed(old, now)
+		ok, err := g.update(ctx, account, old, counted, try)
 		if err != nil {
 			return err
 		}
-		if ok {
+		if !ok {
+			continue
+		}
+		if malformed != nil {
 			return ErrInvalidCode
 		}
+		used, err := rs.ConsumeRecoveryHash(ctx, account, hash)
+		if err != nil {
+			return &StoreError{Op: "consume recovery", Err: err}
+		}
+		if !used {
+			return ErrInvalidCode
+		}
+		// The code is spent and the user is in, whatever this update says.
+		_, _ = g.Store.Update(ctx, account, counted, unlocked(counted))
+		return nil
 	}
 	return ErrConflict
-}
-
-// clearFailures sets the account's failures and wait to none, keeping its
-// Last, starting from a state that may be stale.
-func (g *Guard) clearFailures(ctx context.Context, account string, s State) {
-	for try := range maxTries {
-		if s.Failures == 0 && s.NotBefore.IsZero() {
-			return
-		}
-		ok, err := g.update(ctx, account, s, State{Last: s.Last}, try)
-		if ok || err != nil {
-			return
-		}
-		if s, err = g.Store.Load(ctx, account); err != nil {
-			return
-		}
-	}
 }

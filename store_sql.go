@@ -16,9 +16,12 @@ import (
 //
 // The statements run unchanged on SQLite and PostgreSQL (and any database
 // that takes $1-style placeholders, BIGINT and ON CONFLICT DO NOTHING).
-// Every write is a single statement whose WHERE clause holds the state it
-// replaces, so the compare-and-swap needs no transaction isolation beyond
-// what each statement has.
+// [SQLStore.Update] is one UPDATE whose WHERE clause holds the state it
+// replaces (PostgreSQL re-checks that clause on the newest row once a
+// concurrent writer commits, and SQLite has one writer at a time), so the
+// compare-and-swap holds at the default READ COMMITTED isolation. Replacing
+// an account's recovery hashes takes the account's row lock first, so two
+// replacements never leave the union of both sets.
 //
 // # Tables
 //
@@ -63,7 +66,7 @@ type sqlStatements struct {
 	create, createRecovery                 string
 	load, update, insert                   string
 	listRecovery, deleteRecovery, clearAll string
-	addRecovery, countRecovery             string
+	addRecovery, countRecovery, lockAccount string
 }
 
 // maxTableName leaves room for the "_recovery" suffix within PostgreSQL's
@@ -97,6 +100,7 @@ func NewSQLStore(db *sql.DB, table string) (*SQLStore, error) {
 		clearAll:       `DELETE FROM ` + r + ` WHERE account = $1`,
 		addRecovery:    `INSERT INTO ` + r + ` (account, hash) VALUES ($1, $2)`,
 		countRecovery:  `SELECT COUNT(*) FROM ` + r + ` WHERE account = $1`,
+		lockAccount:    `UPDATE ` + t + ` SET failures = failures WHERE account = $1`,
 	}}, nil
 }
 
@@ -182,7 +186,10 @@ func oneRow(res sql.Result, err error) (bool, error) {
 }
 
 // SetRecoveryHashes replaces the account's recovery code hashes in one
-// transaction.
+// transaction. It first takes the lock of the account's state row (a
+// no-op UPDATE, after inserting the zero state if there is no row): at
+// READ COMMITTED, PostgreSQL's DELETE would otherwise not see rows that a
+// concurrent replacement inserts, and both sets would survive.
 func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes []string) error {
 	set := slices.Clone(hashes)
 	slices.Sort(set)
@@ -191,8 +198,17 @@ func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.stmt.clearAll, account); err != nil {
-		return err
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{s.stmt.insert, []any{account, 0, 0, 0}},
+		{s.stmt.lockAccount, []any{account}},
+		{s.stmt.clearAll, []any{account}},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
+			return err
+		}
 	}
 	for _, h := range slices.Compact(set) {
 		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, account, h); err != nil {

@@ -1,15 +1,24 @@
 // Command quickstart walks through two-factor authentication with TOTP in a
-// terminal: it enrols an account in an authenticator app with a QR code,
-// then logs in with a user name, a password and the app's code.
+// terminal, as a user meets it on a website: it enrols an account in an
+// authenticator app with a QR code, has you choose the account's password,
+// logs in with the user name, the password and the app's code, and shows
+// that a code is accepted only once.
 //
 //	go run ./examples/quickstart
 //
-// It also reads its answers from a pipe, one a line, which is how its test
-// drives it.
+// The password is yours to choose at enrolment (typed twice, hidden). The
+// program prints the command that runs it again with the same key, so that
+// the entry your app now holds keeps working. The QR code is also written
+// to a PNG file that only you can read: the -png path, or a new temporary
+// file that is removed when the program ends.
+//
+// It reads its answers from a pipe as well, one a line, which is how its
+// tests drive it. The exit status is 0 when the login worked and the
+// replayed code was refused, 1 when the login was refused or the input
+// ended first, and 2 for bad flags.
 package main
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -17,61 +26,112 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/otpkit/otp"
-	"golang.org/x/term"
+	"github.com/otpkit/otp/examples/internal/cli"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, time.Now))
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, time.Now))
 }
 
-// maxTries is how many codes one login may try before it is refused.
+// maxTries is how many passwords, and then how many codes, one login may
+// try before it is refused. A real service also counts failures across
+// logins (see examples/webserver).
 const maxTries = 3
+
+const (
+	defaultIssuer  = "Example Corp"
+	defaultAccount = "alice"
+)
 
 // config is what the flags set.
 type config struct {
-	issuer, account, password, pngPath, secret string
-	lightBackground                            bool
+	issuer, account, pngPath, secret string
+	light                            bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("quickstart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.issuer, "issuer", "Example Corp", "the service name the app shows")
-	fs.StringVar(&c.account, "account", "alice", "the user name to enrol and log in as")
-	fs.StringVar(&c.password, "password", "correct horse battery staple", "the demo account's password")
-	fs.StringVar(&c.pngPath, "png", filepath.Join(os.TempDir(), "otp-quickstart.png"), "where to write the QR code as PNG")
-	fs.StringVar(&c.secret, "secret", "", "use this base32 secret instead of a new one")
-	fs.BoolVar(&c.lightBackground, "light", false, "draw the QR code for a terminal with a light background")
-	return c, fs.Parse(args)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: go run ./examples/quickstart [flags]\n\n"+
+			"Enrol an account in your authenticator app, choose its password, and log in\n"+
+			"with the password and the app's code.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.issuer, "issuer", defaultIssuer, "the service name the app shows")
+	fs.StringVar(&c.account, "account", defaultAccount, "the user name to enrol and log in as")
+	fs.StringVar(&c.pngPath, "png", "", "write the QR code as PNG to this `path` (mode 0600); default: a new temporary file, removed at exit")
+	fs.StringVar(&c.secret, "secret", "", "use this base32 secret (the key your app already has) instead of a new one")
+	fs.BoolVar(&c.light, "light", false, "draw the QR code for a terminal with a light background")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected argument %q: this program takes flags only", fs.Arg(0))
+		fmt.Fprintln(stderr, err)
+		fs.Usage()
+		return c, err
+	}
+	return c, nil
 }
 
-// run is the program; main only wires it to the process.
-func run(args []string, stdin io.Reader, stdout io.Writer, now func() time.Time) int {
-	cfg, err := parseFlags(args, stdout)
-	if err != nil {
+// run is the program; main only wires it to the process. Errors go to
+// stderr, the dialogue to stdout.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, now func() time.Time) int {
+	cfg, err := parseFlags(args, stderr)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case err != nil:
 		return 2
 	}
-	key, err := enrol(cfg, stdout)
+	exit := cli.CatchExit()
+	defer exit.Run()
+	err = walkthrough(cfg, cli.NewPrompter(stdin, stdout, exit), exit, now)
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, cli.ErrInputEnded):
+		fmt.Fprintln(stderr, "quickstart: stopped: the input ended before the walkthrough did")
+	default:
+		fmt.Fprintln(stderr, "quickstart:", err)
+	}
+	return 1
+}
+
+// session is one run of the walkthrough.
+type session struct {
+	p    *cli.Prompter
+	out  io.Writer
+	key  *otp.Key
+	totp otp.TOTP
+	now  func() time.Time
+}
+
+func walkthrough(cfg config, p *cli.Prompter, exit *cli.Exit, now func() time.Time) error {
+	key, err := enrol(cfg, p.Out(), exit)
 	if err != nil {
-		fmt.Fprintln(stdout, "error:", err)
-		return 1
+		return err
 	}
-	p := &prompter{in: bufio.NewReader(stdin), out: stdout, stdin: stdin}
-	if err := login(cfg, key, p, now); err != nil {
-		fmt.Fprintln(stdout, err)
-		return 1
+	s := &session{p: p, out: p.Out(), key: key, totp: key.TOTP(), now: now}
+	s.totp.Skew = 1 // one step of clock drift either way, as RFC 6238 §5.2 advises
+	password, err := s.choosePassword()
+	if err != nil {
+		return err
 	}
-	return 0
+	used, last, err := s.login(password)
+	if err != nil {
+		return err
+	}
+	return s.replay(used, last)
 }
 
 // enrol makes (or takes) the key and shows it every way an app can take it.
-func enrol(cfg config, out io.Writer) (*otp.Key, error) {
+func enrol(cfg config, out io.Writer, exit *cli.Exit) (*otp.Key, error) {
 	key, err := otp.GenerateKey(cfg.issuer, cfg.account)
 	if err != nil {
 		return nil, err
@@ -81,127 +141,176 @@ func enrol(cfg config, out io.Writer) (*otp.Key, error) {
 			return nil, err
 		}
 	}
-	code, err := key.QR()
+	qr, err := key.QR()
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "Step 1. Enrol %q in your authenticator app.\n\n", cfg.account)
-	if cfg.lightBackground {
-		fmt.Fprint(out, code.StringLightBackground())
-	} else {
-		fmt.Fprint(out, code.String())
-	}
-	fmt.Fprintf(out, "\nScan the code above, or type the secret by hand:\n\n    %s\n\n", otp.FormatSecret(key.Secret))
-	fmt.Fprintf(out, "Key URI: %s\n", key.URI())
-	if err := os.WriteFile(cfg.pngPath, code.PNG(8), 0o600); err != nil {
+	// The file first, so that a path that cannot be written fails before
+	// the secret is on the screen.
+	pngPath, lasts, err := cli.SavePNG(qr, cfg.pngPath, exit)
+	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(out, "QR code also written to %s (if the terminal one does not scan).\n\n", cfg.pngPath)
+	fmt.Fprintf(out, "Step 1. Enrol %q in your authenticator app: scan this QR code.\n\n", cfg.account)
+	cli.ShowQR(out, qr, cfg.light)
+	fmt.Fprintf(out, "\nOr type the secret by hand:\n\n    %s\n\n", otp.FormatSecret(key.Secret))
+	fmt.Fprintf(out, "Key URI: %s\n", key.URI())
+	fmt.Fprintf(out, "The QR code is also in %s (readable only by you; %s).\n", pngPath, lasts)
+	fmt.Fprintf(out, "To run this again with the key your app now holds:\n\n    %s\n\n", rerunCommand(cfg, key))
 	return key, nil
 }
 
-// login asks for the user name, password and code, and then asks for the
-// same code once more to show that a code is accepted only once.
-func login(cfg config, key *otp.Key, p *prompter, now func() time.Time) error {
-	fmt.Fprintln(p.out, "Step 2. Log in.")
-	user, err := p.line("User name: ")
-	if err != nil {
-		return err
+// rerunCommand is the command line that runs the walkthrough again with
+// the same key and names.
+func rerunCommand(cfg config, key *otp.Key) string {
+	args := []string{"go", "run", "./examples/quickstart", "-secret", otp.EncodeSecret(key.Secret)}
+	if cfg.issuer != defaultIssuer {
+		args = append(args, "-issuer", cfg.issuer)
 	}
-	password, err := p.password("Password: ")
-	if err != nil {
-		return err
+	if cfg.account != defaultAccount {
+		args = append(args, "-account", cfg.account)
 	}
+	if cfg.light {
+		args = append(args, "-light")
+	}
+	return cli.ShellCommand(args...)
+}
+
+// choosePassword has the user choose the account's password, typed twice,
+// and returns its digest.
+func (s *session) choosePassword() ([sha256.Size]byte, error) {
+	fmt.Fprintf(s.out, "Step 2. Choose a password for %q (hidden as you type; twice, to be sure).\n", s.key.Account)
+	for try := 1; try <= maxTries; try++ {
+		first, err := s.p.Password("New password: ")
+		if err != nil {
+			return [sha256.Size]byte{}, err
+		}
+		if first == "" {
+			fmt.Fprintf(s.out, "An empty password will not do.%s\n", triesLeft(try))
+			continue
+		}
+		again, err := s.p.Password("The same again: ")
+		if err != nil {
+			return [sha256.Size]byte{}, err
+		}
+		if again == first {
+			return sha256.Sum256([]byte(first)), nil
+		}
+		fmt.Fprintf(s.out, "The two passwords differ.%s\n", triesLeft(try))
+	}
+	return [sha256.Size]byte{}, fmt.Errorf("no password chosen in %d tries", maxTries)
+}
+
+// login asks for the user name and password, then for the app's code, and
+// returns the code and the step it matched.
+func (s *session) login(password [sha256.Size]byte) (code string, step uint64, err error) {
+	fmt.Fprintln(s.out, "\nStep 3. Log in.")
+	if err := s.checkPassword(password); err != nil {
+		return "", 0, err
+	}
+	// A real service stores the last accepted step with the account;
+	// 0 means none yet.
+	code, step, err = s.askCode(0)
+	if err != nil {
+		return "", 0, err
+	}
+	fmt.Fprintf(s.out, "Logged in as %q: two-factor authentication works.\n", s.key.Account)
+	return code, step, nil
+}
+
+func (s *session) checkPassword(password [sha256.Size]byte) error {
 	// A real service stores a slow salted hash (see examples/webserver);
 	// comparing digests in constant time is the part that carries over.
-	wantUser, wantPass := sha256.Sum256([]byte(cfg.account)), sha256.Sum256([]byte(cfg.password))
-	gotUser, gotPass := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(password))
-	if subtle.ConstantTimeCompare(wantUser[:], gotUser[:])&subtle.ConstantTimeCompare(wantPass[:], gotPass[:]) != 1 {
-		return errors.New("login refused: wrong user name or password")
-	}
-
-	totp := key.TOTP()
-	totp.Skew = 1   // one step of clock drift either way, as RFC 6238 §5.2 advises
-	var last uint64 // stored with the account in a real service
-	if last, err = askCode(totp, last, p, now); err != nil {
-		return err
-	}
-	fmt.Fprintln(p.out, "Logged in: two-factor authentication works.")
-
-	fmt.Fprintln(p.out, "\nStep 3. Replay protection: log in again with the same code.")
-	if _, err := verifyOnce(totp, last, p, now); err == nil {
-		return errors.New("a replayed code was accepted")
-	}
-	fmt.Fprintln(p.out, "Done.")
-	return nil
-}
-
-// askCode asks for a code up to maxTries times and returns the new last step.
-func askCode(totp otp.TOTP, last uint64, p *prompter, now func() time.Time) (uint64, error) {
+	wantUser := sha256.Sum256([]byte(s.key.Account))
 	for try := 1; try <= maxTries; try++ {
-		step, err := verifyOnce(totp, last, p, now)
-		if err == nil {
-			return step, nil
+		user, err := s.p.Line("User name: ")
+		if err != nil {
+			return err
 		}
-		if errors.Is(err, io.EOF) {
-			return last, err
+		typed, err := s.p.Password("Password: ")
+		if err != nil {
+			return err
 		}
-		if try < maxTries {
-			fmt.Fprintf(p.out, "Try again (%d left).\n", maxTries-try)
+		gotUser, gotPass := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(typed))
+		if subtle.ConstantTimeCompare(wantUser[:], gotUser[:])&subtle.ConstantTimeCompare(password[:], gotPass[:]) == 1 {
+			return nil
 		}
+		fmt.Fprintf(s.out, "Wrong user name or password.%s\n", triesLeft(try))
 	}
-	return last, fmt.Errorf("login refused: %d wrong codes", maxTries)
+	return fmt.Errorf("login refused: %d wrong passwords", maxTries)
 }
 
-// verifyOnce reads one code and verifies it, saying what happened.
-func verifyOnce(totp otp.TOTP, last uint64, p *prompter, now func() time.Time) (uint64, error) {
-	left, err := totp.Remaining(now())
+// askCode asks for a code until one is accepted, at most maxTries times.
+func (s *session) askCode(last uint64) (code string, step uint64, err error) {
+	for try := 1; try <= maxTries; try++ {
+		code, err := s.readCode()
+		if err != nil {
+			return "", last, err
+		}
+		step, err := s.totp.Verify(code, s.now(), last)
+		switch {
+		case err == nil:
+			fmt.Fprintln(s.out, "Code accepted.")
+			return code, step, nil
+		case errors.Is(err, otp.ErrReplayed):
+			fmt.Fprintf(s.out, "Code refused: it was used already; wait for the next one.%s\n", triesLeft(try))
+		case errors.Is(err, otp.ErrInvalidCode):
+			fmt.Fprintf(s.out, "Code refused: wrong code.%s\n", triesLeft(try))
+		default:
+			return "", last, err
+		}
+	}
+	return "", last, fmt.Errorf("login refused: %d wrong codes", maxTries)
+}
+
+// replay asks for the code that logged in once more, as someone who saw it
+// over the user's shoulder would type it, and shows it refused.
+func (s *session) replay(used string, last uint64) error {
+	fmt.Fprintf(s.out, "\nStep 4. Replay protection: type the code you logged in with, %s, again,\n"+
+		"as someone who saw it over your shoulder would.\n", used)
+	for try := 1; try <= maxTries; try++ {
+		code, err := s.readCode()
+		if err != nil {
+			return err
+		}
+		step, err := s.totp.Verify(code, s.now(), last)
+		switch {
+		case errors.Is(err, otp.ErrReplayed):
+			fmt.Fprintln(s.out, "Code refused: it was used already (otp.ErrReplayed). Each code logs in once,\n"+
+				"so one seen over your shoulder is of no use.")
+			fmt.Fprintln(s.out, "\nDone: enrolment, login and replay protection work.")
+			return nil
+		case errors.Is(err, otp.ErrInvalidCode) && code == used:
+			fmt.Fprintf(s.out, "Code refused: %s has expired (its %v and one step of grace are over),\n"+
+				"so it no longer matches at all. Until then, replay protection refuses it.\n", used, s.key.Period)
+			fmt.Fprintln(s.out, "\nDone: enrolment and login work, and an old code is refused.")
+			return nil
+		case err == nil:
+			fmt.Fprintf(s.out, "Code accepted: that is a new code (the app has moved on since you logged in),\n"+
+				"so it logs in again. Type it once more to see a used code refused.\n")
+			used, last = code, step
+		case errors.Is(err, otp.ErrInvalidCode):
+			fmt.Fprintf(s.out, "Code refused: wrong code. To see replay protection, type %s.\n", used)
+		default:
+			return err
+		}
+	}
+	return fmt.Errorf("replay protection not shown: %s was not typed again", used)
+}
+
+// readCode asks for a code, saying how long the current one lasts.
+func (s *session) readCode() (string, error) {
+	left, err := s.totp.Remaining(s.now())
 	if err != nil {
-		return last, err
+		return "", err
 	}
-	code, err := p.line(fmt.Sprintf("Code from the app (the current one changes in %ds): ", int(left.Seconds()+0.999)))
-	if err != nil {
-		return last, err
-	}
-	code = strings.ReplaceAll(code, " ", "") // apps show "123 456"
-	step, err := totp.Verify(code, now(), last)
-	switch {
-	case err == nil:
-		fmt.Fprintln(p.out, "Code accepted.")
-	case errors.Is(err, otp.ErrReplayed):
-		fmt.Fprintln(p.out, "Code refused: it was already used. Wait for the next one.")
-	case errors.Is(err, otp.ErrInvalidCode):
-		fmt.Fprintln(p.out, "Code refused: wrong code.")
-	default:
-		fmt.Fprintln(p.out, "Code refused:", err)
-	}
-	return step, err
+	return s.p.Code(fmt.Sprintf("Code from the app (the current one changes in %ds): ", int(left.Seconds()+0.999)), s.key.Digits)
 }
 
-// prompter asks questions on out and reads answers from in, without echo
-// for passwords when in is a terminal.
-type prompter struct {
-	in    *bufio.Reader
-	out   io.Writer
-	stdin io.Reader
-}
-
-func (p *prompter) line(prompt string) (string, error) {
-	fmt.Fprint(p.out, prompt)
-	s, err := p.in.ReadString('\n')
-	if err != nil && (s == "" || !errors.Is(err, io.EOF)) {
-		return "", fmt.Errorf("no answer: %w", err)
+// triesLeft is the note after a failed try.
+func triesLeft(try int) string {
+	if try >= maxTries {
+		return ""
 	}
-	return strings.TrimRight(s, "\r\n"), nil
-}
-
-func (p *prompter) password(prompt string) (string, error) {
-	f, ok := p.stdin.(*os.File)
-	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return p.line(prompt)
-	}
-	fmt.Fprint(p.out, prompt)
-	b, err := term.ReadPassword(int(f.Fd()))
-	fmt.Fprintln(p.out)
-	return string(b), err
+	return fmt.Sprintf(" Try again (%d left).", maxTries-try)
 }
