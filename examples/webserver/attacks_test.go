@@ -38,23 +38,28 @@ func TestReplacingFactorNeedsPasswordAndCode(t *testing.T) {
 	thief := h.browser()
 	require.Equal(t, http.StatusSeeOther, thief.login("alice", "password1", h.code(secret, 0)).status)
 	for _, tc := range []struct {
-		name string
-		form url.Values
+		name, want string
+		form       url.Values
 	}{
-		{"nothing", nil},
-		{"password only", url.Values{"password": {"password1"}}},
-		{"code only", url.Values{"code": {h.code(secret, 1)}}},
-		{"wrong password", url.Values{"password": {"password2"}, "code": {h.code(secret, 1)}}},
+		{"nothing", "Check the code: no code typed", nil},
+		{"password only", "Check the code: no code typed", url.Values{"password": {"password1"}}},
+		{"code only", "Wrong password or code.", url.Values{"code": {h.code(secret, 1)}}},
+		{"wrong password", "Wrong password or code.", url.Values{"password": {"password2"}, "code": {h.code(secret, 1)}}},
+		{"wrong code", "Wrong password or code.", url.Values{"password": {"password1"}, "code": {"000000"}}},
 	} {
 		r := thief.post("/enroll/start", tc.form)
-		assert.Contains(t, []int{http.StatusUnauthorized, http.StatusTooManyRequests}, r.status, tc.name)
-		assert.Contains(t, r.body, "Wrong password or code.", tc.name)
+		assert.Contains(t, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}, r.status, tc.name)
+		assert.Contains(t, r.body, tc.want, tc.name)
+		assert.Contains(t, r.body, "You have 10 unused recovery codes.", "%s: the account page, whole", tc.name)
 		assert.Equal(t, http.StatusNotFound, thief.get("/enroll").status, "%s: no new secret was made", tc.name)
 		r = thief.post("/enroll/confirm", url.Values{"code": {"123456"}})
 		assert.Equal(t, http.StatusNotFound, r.status, tc.name)
 	}
 	r := thief.post("/factor/remove", url.Values{"password": {"password1"}})
-	assert.Equal(t, http.StatusTooManyRequests, r.status, "removing needs the code too, and the failures above count")
+	assert.Equal(t, http.StatusBadRequest, r.status, "removing needs the code too")
+	assert.Contains(t, r.body, "Check the code")
+	r = thief.post("/factor/remove", url.Values{"password": {"password1"}, "code": {"000000"}})
+	assert.Equal(t, http.StatusTooManyRequests, r.status, "and a right one: the failures above count")
 	assert.Contains(t, r.body, "Wrong password or code.")
 	h.clock.add(time.Minute) // past the delay those failures started
 	r = thief.get("/")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/examples/internal/cli"
 )
 
 // verdict is the outcome of a check of credentials.
@@ -150,7 +151,7 @@ func totpFor(secret []byte) otp.TOTP { return otp.TOTP{Secret: secret, Skew: 1} 
 // failures.
 func (a *app) verifyCode(ctx context.Context, factorID string, secret []byte, code string) (result, error) {
 	t := totpFor(secret)
-	err := a.guard.VerifyTOTP(ctx, guardAccount(factorID), t, normalizeCode(code))
+	err := a.guard.VerifyTOTP(ctx, guardAccount(factorID), t, code)
 	if errors.Is(err, otp.ErrInvalidCode) {
 		return a.wrongCode(ctx, factorID, "wrong code")
 	}
@@ -181,16 +182,25 @@ func (a *app) wrongCode(ctx context.Context, factorID, reason string) (result, e
 	return result{verdict: denied, wait: max(state.NotBefore.Sub(a.now()), 0), reason: reason}, err
 }
 
-// normalizeCode drops the spaces that apps show inside a code ("123 456")
-// and that people copy with it.
-func normalizeCode(code string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case ' ', '\t', '\u00a0', '\u202f', '-':
-			return -1
-		}
-		return r
-	}, code)
+// codeDigits is the length of every code here: the default, which every
+// authenticator app shows.
+const codeDigits = 6
+
+// readCode returns the code in the form as the digits that Verify takes,
+// as people type and paste it ("123 456", full-width digits), or a hint
+// when it cannot be a code. The hint depends on nothing but the text, so
+// it tells nothing about the account, and such an answer costs no try.
+// An empty field is no code and no hint unless required.
+func readCode(form url.Values, required bool) (code, hint string) {
+	typed := form.Get("code")
+	if !required && strings.TrimSpace(typed) == "" {
+		return "", ""
+	}
+	code, err := cli.NormalizeCode(typed, codeDigits)
+	if err != nil {
+		return "", "Check the code: " + err.Error() + "."
+	}
+	return code, ""
 }
 
 // padUntil waits until deadline, so that every answer to a login takes
@@ -332,7 +342,12 @@ func (a *app) createAccount(ctx context.Context, name, password string) (string,
 func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 	deadline := time.Now().Add(a.loginFloor)
 	ctx, name := r.Context(), form.Get("user")
-	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), a.withCode(form.Get("code")))
+	code, hint := readCode(form, false)
+	if hint != "" {
+		a.render(w, r, http.StatusBadRequest, "login", view{Title: "Sign in", Name: name, Error: hint})
+		return
+	}
+	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), a.withCode(code))
 	if err == nil && res.verdict == granted {
 		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
 	}

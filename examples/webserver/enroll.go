@@ -116,8 +116,13 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 	if u.factorID == "" {
 		return true
 	}
+	code, hint := readCode(form, true)
+	if hint != "" {
+		a.accountError(w, r, ses, http.StatusBadRequest, hint)
+		return false
+	}
 	deadline := time.Now().Add(a.loginFloor)
-	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), a.withCode(form.Get("code")))
+	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), a.withCode(code))
 	padUntil(ctx, deadline)
 	a.logAuth(r, event, ses.user, res, err)
 	if err != nil {
@@ -128,7 +133,7 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 		return true
 	}
 	status, text := refusal(w, res, "Wrong password or code. Check them and try again.")
-	a.render(w, r, status, "account", view{Title: "Your account", User: ses.user, HasFactor: true, Error: text})
+	a.accountError(w, r, ses, status, text)
 	return false
 }
 
@@ -154,7 +159,12 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 		a.fail(w, r, "open secret", err)
 		return
 	}
-	res, err := a.verifyCode(ctx, e.factorID, secret, form.Get("code"))
+	code, hint := readCode(form, true)
+	if hint != "" {
+		a.showEnrolment(w, r, ses, e, http.StatusBadRequest, hint)
+		return
+	}
+	res, err := a.verifyCode(ctx, e.factorID, secret, code)
 	a.logAuth(r, "enrolment confirm", ses.user, res, err)
 	if err != nil {
 		a.fail(w, r, "confirm", err)
@@ -210,4 +220,15 @@ func (a *app) removeFactor(w http.ResponseWriter, r *http.Request, form url.Valu
 	}
 	a.logAuth(r, "two-factor off", ses.user, result{}, nil)
 	http.Redirect(w, r, "/?m=off", http.StatusSeeOther)
+}
+
+// accountError shows the account page with what went wrong above it.
+func (a *app) accountError(w http.ResponseWriter, r *http.Request, ses session, status int, text string) {
+	v, err := a.accountView(r.Context(), ses)
+	if err != nil {
+		a.fail(w, r, "account", err)
+		return
+	}
+	v.Error = text
+	a.render(w, r, status, "account", v)
 }

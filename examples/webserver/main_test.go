@@ -55,6 +55,7 @@ func TestCodeWithSpaces(t *testing.T) {
 		"as apps show it": func(c string) string { return c[:3] + " " + c[3:] },
 		"padded":          func(c string) string { return " " + c + " " },
 		"no-break space":  func(c string) string { return c[:3] + "\u00a0" + c[3:] },
+		"full-width":      func(c string) string { return strings.Map(func(r rune) rune { return r - '0' + '０' }, c) },
 	} {
 		h.clock.add(30 * time.Second) // each code once: a new step for each
 		r := h.browser().login("carol", "password1", format(h.code(secret, 0)))
@@ -225,4 +226,29 @@ func TestUnknownPages(t *testing.T) {
 		assert.Equal(t, http.StatusNotFound, r.status, path)
 		assert.Contains(t, r.body, `<a id="next" href="/">Go to the start page</a>`, path)
 	}
+}
+
+// TestMalformedCodeGetsAHint: what cannot be a code is refused with a hint
+// before anything is checked or counted; the hint depends on the text
+// alone, so it says nothing about the account.
+func TestMalformedCodeGetsAHint(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	_, secret := h.enrol("gina", "password1")
+	for typed, want := range map[string]string{
+		"12345":   "that is 5 digits, and the app shows 6",
+		"12345O":  "is not a digit",
+		"1234567": "that is 7 digits",
+	} {
+		for _, name := range []string{"gina", "nobody"} {
+			r := h.browser().login(name, "password1", typed)
+			assert.Equal(t, http.StatusBadRequest, r.status, typed)
+			assert.Contains(t, r.body, "Check the code: ", typed)
+			assert.Contains(t, r.body, want, typed)
+		}
+	}
+	h.clock.add(30 * time.Second)
+	r := h.browser().login("gina", "password1", h.code(secret, 0))
+	assert.Equal(t, http.StatusSeeOther, r.status, "none of those counted as a failure")
+	assert.NotContains(t, h.logs.String(), "outcome=denied")
 }

@@ -94,7 +94,10 @@ func TestNewRecoveryCodes(t *testing.T) {
 	old := b.confirm(h.code(secret, 0))
 
 	r := b.post("/recovery/new", url.Values{"password": {"password1"}})
-	assert.Equal(t, http.StatusUnauthorized, r.status, "a new set needs the password and a code")
+	assert.Equal(t, http.StatusBadRequest, r.status, "a new set needs the password and a code")
+	assert.Contains(t, r.body, "Check the code")
+	r = b.post("/recovery/new", url.Values{"password": {"password2"}, "code": {h.code(secret, 1)}})
+	assert.Equal(t, http.StatusUnauthorized, r.status)
 	h.clock.add(30 * time.Second)
 	r = b.post("/recovery/new", url.Values{"password": {"password1"}, "code": {h.code(secret, 0)}})
 	require.Equal(t, http.StatusOK, r.status, r.body)
