@@ -63,9 +63,9 @@ type SQLStore struct {
 // sqlStatements holds the SQL text of each operation, with the table names
 // quoted in.
 type sqlStatements struct {
-	create, createRecovery                 string
-	load, update, insert                   string
-	listRecovery, deleteRecovery, clearAll string
+	create, createRecovery                  string
+	load, update, insert                    string
+	listRecovery, deleteRecovery, clearAll  string
 	addRecovery, countRecovery, lockAccount string
 }
 
