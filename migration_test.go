@@ -232,7 +232,7 @@ func TestParseMigrationURIErrors(t *testing.T) {
 		{name: "name of spaces", payload: entry(testSecretField, lenField("12", str("  ")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: no account name"},
 		{name: "name only the issuer", payload: entry(testSecretField, lenField("12", str("ACME: ")), lenField("1a", str("ACME")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: no account name"},
 		{name: "control character in the name", payload: entry(testSecretField, lenField("12", str("bob\n")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: holds a control character"},
-		{name: "bidi override in the issuer", payload: entry(testSecretField, bobField, lenField("1a", str("\u202eevil")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "issuer: holds a control character"},
+		{name: "bidi override in the issuer", payload: entry(testSecretField, bobField, lenField("1a", str("\u202eevil")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "issuer: holds the invisible or line-breaking character U+202E"},
 		{name: "invalid UTF-8 in the name", payload: entry(testSecretField, lenField("12", "ff"), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: not valid UTF-8"},
 		{name: "no accounts", payload: "1001", entry: "payload", index: -1, reason: "no accounts"},
 		{name: "empty payload", uri: "otpauth-migration://offline?data=", entry: "data", index: -1, reason: "missing"},
@@ -476,7 +476,7 @@ func TestMigrationURIsRefuses(t *testing.T) {
 		{"no account", func(k *Key) { k.Account = "" }, "name: no account name", ""},
 		{"account starting with a space", func(k *Key) { k.Account = " alice" }, "name: starts with a space", ""},
 		{"control character", func(k *Key) { k.Account = "al\x00ice" }, "name: holds a control character", ""},
-		{"bidi override in the issuer", func(k *Key) { k.Issuer = "\u202eelpmaxE" }, "issuer: holds a control character", ""},
+		{"bidi override in the issuer", func(k *Key) { k.Issuer = "\u202eelpmaxE" }, "issuer: holds the invisible or line-breaking character U+202E", ""},
 		{"extra parameters", func(k *Key) { k.Extra = url.Values{"image": {"x"}, "encoder": {"steam"}} }, `parameter "encoder": an export has no place for it`, ""},
 	}
 	for _, tt := range tests {

@@ -2,6 +2,7 @@ package otp
 
 import (
 	"errors"
+	"fmt"
 	"maps"
 	"math"
 	"net/url"
@@ -60,11 +61,16 @@ func uriError(part, reason string) error { return &URIError{Part: part, Reason: 
 
 // GenerateKey returns a new TOTP key for issuer and account with a fresh
 // 160-bit secret and the settings every authenticator app supports: SHA1,
-// 6 digits, 30-second steps. The account must not be empty, and neither
-// name may hold control characters.
+// 6 digits, 30-second steps. The account must not be empty or start with a
+// space; the issuer must not hold a colon, which Google's Key URI Format
+// forbids there because it separates the issuer from the account in the
+// label; and neither name may hold control or invisible characters.
 func GenerateKey(issuer, account string) (*Key, error) {
 	if err := checkName(issuer); err != nil {
 		return nil, &ConfigError{Field: "Issuer", Reason: err.Error()}
+	}
+	if strings.Contains(issuer, ":") {
+		return nil, &ConfigError{Field: "Issuer", Reason: "holds a colon, the separator of issuer and account"}
 	}
 	if account == "" || strings.TrimLeft(account, " ") != account {
 		return nil, &ConfigError{Field: "Account", Reason: "empty or starting with a space"}
@@ -100,9 +106,11 @@ func (k *Key) HOTP() HOTP {
 // It is strict where looseness is a risk: the secret is required; a
 // present algorithm, digits, period or counter that is wrong is an error,
 // never silently the default; a known parameter given twice is an error;
-// control characters in names are refused; and input longer than
-// [MaxURILength] is refused before it is read. Parameters it does not know
-// go to [Key.Extra].
+// a fragment ('#') is an error, since other parsers end the query there;
+// names with control characters, or with characters that show as nothing
+// or break the line, are refused; and input longer than [MaxURILength] is
+// refused before it is read. Parameters it does not know go to
+// [Key.Extra].
 //
 // Errors are [*URIError]s that name the part that is wrong and never
 // contain the URI or the secret.
@@ -113,6 +121,11 @@ func ParseURI(uri string) (*Key, error) {
 	scheme, rest, ok := strings.Cut(uri, "://")
 	if !ok || !strings.EqualFold(scheme, "otpauth") {
 		return nil, uriError("scheme", "not otpauth://")
+	}
+	if strings.Contains(rest, "#") {
+		// Browsers, net/url and urllib end the query at '#'; a parser that
+		// read on would see parameters they do not.
+		return nil, uriError("fragment", "a key URI has none: a '#' in a name is written %23")
 	}
 	end := strings.IndexAny(rest, "/?")
 	if end < 0 {
@@ -284,18 +297,55 @@ func (k *Key) setNames(label, issuerParam string) error {
 }
 
 // checkName refuses what no issuer or account name needs and what can make
-// one display as another: invalid UTF-8, control characters and bidi
-// overrides.
+// one name display as another: invalid UTF-8, control characters, and
+// characters that show as nothing or break the line. Those are the format
+// characters (Unicode category Cf: zero-width spaces and joiners, bidi
+// marks and overrides, the soft hyphen, tag characters), the line and
+// paragraph separators, the other default-ignorable code points (the
+// combining grapheme joiner, the Hangul fillers) and variation selectors.
+// Only emoji keep their joiners: a zero-width joiner between two symbols
+// and a variation selector after one, as in "👩‍💻" and "❤️".
 func checkName(s string) error {
 	if !utf8.ValidString(s) {
 		return errors.New("not valid UTF-8")
 	}
-	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) {
+	prev := rune(-1)
+	for i, r := range s {
+		if unicode.IsControl(r) {
 			return errors.New("holds a control character")
 		}
+		if invisible(r) && !inEmoji(r, prev, s[i+utf8.RuneLen(r):]) {
+			return fmt.Errorf("holds the invisible or line-breaking character %U", r)
+		}
+		prev = r
 	}
 	return nil
+}
+
+// invisible reports whether r shows as nothing, or as a line break.
+func invisible(r rune) bool {
+	return unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp, unicode.Other_Default_Ignorable_Code_Point, unicode.Variation_Selector)
+}
+
+const (
+	zeroWidthJoiner = '\u200d'
+	textStyle       = '\ufe0e' // variation selector 15
+	emojiStyle      = '\ufe0f' // variation selector 16
+)
+
+// inEmoji reports whether the invisible r, after prev and before rest, is
+// part of an emoji sequence: a zero-width joiner between two symbols (an
+// emoji style selector or a skin tone may come before it), or a style
+// selector right after a symbol.
+func inEmoji(r, prev rune, rest string) bool {
+	switch r {
+	case zeroWidthJoiner:
+		next, size := utf8.DecodeRuneInString(rest)
+		return (unicode.IsSymbol(prev) || prev == emojiStyle) && size > 0 && unicode.IsSymbol(next)
+	case textStyle, emojiStyle:
+		return unicode.IsSymbol(prev)
+	}
+	return false
 }
 
 // URI returns k as an otpauth:// key URI that every authenticator app reads:

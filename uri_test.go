@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -167,9 +168,10 @@ func TestKeyURIRoundTripAwkwardNames(t *testing.T) {
 	names := []string{"a b", "a+b", "a&b=c", "50%", "x/y?z#w", "C++ & C#", "ü", "👩‍💻", "tab-free ~._-", "trailing ", "a:b"}
 	for _, issuer := range append([]string{""}, names...) {
 		for _, account := range names {
-			k, err := GenerateKey(issuer, account)
-			require.NoError(t, err)
-			k.Extra = url.Values{"image": {"https://example.com/" + account}}
+			// Not GenerateKey, which refuses a colon in the issuer: the
+			// issuer parameter still carries one through.
+			k := &Key{Type: "totp", Issuer: issuer, Account: account, Secret: rfc4226Secret, Digits: 6, Period: DefaultPeriod,
+				Extra: url.Values{"image": {"https://example.com/" + account}}}
 			got, err := ParseURI(k.URI())
 			require.NoError(t, err, k.URI())
 			assert.Equal(t, k, got, k.URI())
@@ -196,9 +198,80 @@ func TestGenerateKey(t *testing.T) {
 		{"Ex\x00ample", "bob", "Issuer"},
 		{"\u202eelpmaxE", "bob", "Issuer"},
 		{"Example", "\xff", "Account"},
+		// Without the issuer parameter, "A:B:bob" reads as issuer "A",
+		// account "B:bob" (Google's format forbids a colon in the issuer).
+		{"A:B", "bob", "Issuer"},
 	} {
 		_, err := GenerateKey(bad.issuer, bad.account)
 		assertConfigError(t, err, bad.field)
+	}
+}
+
+// invisibleNames are characters that show as nothing or break the line, so
+// that a name holding one displays as another name: format characters
+// (Cf), line and paragraph separators, and the other default-ignorable
+// code points.
+var invisibleNames = []struct{ name, r string }{
+	{"zero-width space", "\u200b"},
+	{"zero-width non-joiner", "\u200c"},
+	{"zero-width joiner between letters", "\u200d"},
+	{"line separator", "\u2028"},
+	{"paragraph separator", "\u2029"},
+	{"byte order mark", "\ufeff"},
+	{"soft hyphen", "\u00ad"},
+	{"word joiner", "\u2060"},
+	{"left-to-right mark", "\u200e"},
+	{"combining grapheme joiner", "\u034f"},
+	{"Hangul filler", "\u3164"},
+	{"Hangul choseong filler", "\u115f"},
+	{"Hangul jungseong filler", "\u1160"},
+	{"halfwidth Hangul filler", "\uffa0"},
+	{"tag letter A", "\U000E0041"},
+	{"cancel tag", "\U000E007F"},
+}
+
+func TestNamesRefuseInvisibleCharacters(t *testing.T) {
+	t.Parallel()
+	for _, c := range invisibleNames {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			name := "Pay" + c.r + "Pal"
+			_, err := GenerateKey(name, "alice")
+			assertConfigError(t, err, "Issuer")
+			_, err = GenerateKey("Example", name)
+			assertConfigError(t, err, "Account")
+
+			escaped := url.PathEscape(name)
+			for uri, part := range map[string]string{
+				"otpauth://totp/" + escaped + ":alice?secret=JBSWY3DPEHPK3PXP&issuer=" + escaped: "issuer",
+				"otpauth://totp/" + escaped + ":alice?secret=JBSWY3DPEHPK3PXP":                   "issuer",
+				"otpauth://totp/Example:" + escaped + "?secret=JBSWY3DPEHPK3PXP&issuer=Example":  "label",
+			} {
+				_, err = ParseURI(uri)
+				assertURIError(t, err, part, uri)
+			}
+		})
+	}
+}
+
+func TestNamesKeepEmoji(t *testing.T) {
+	t.Parallel()
+	// Joiners and variation selectors inside emoji sequences draw one
+	// picture; they stay.
+	for _, name := range []string{"👩‍💻", "🏳️‍🌈 Club", "❤️", "👨🏽‍💻 Dev", "❤️‍🔥"} {
+		t.Run(name, func(t *testing.T) {
+			k, err := GenerateKey(name, name)
+			require.NoError(t, err)
+			got, err := ParseURI(k.URI())
+			require.NoError(t, err)
+			assert.Equal(t, k, got)
+		})
+	}
+	for _, name := range []string{"a\u200d💻", "💻\u200da", "\u200d💻", "💻\u200d", "a\ufe0f"} {
+		t.Run(fmt.Sprintf("%+q", name), func(t *testing.T) {
+			_, err := GenerateKey("Example", name)
+			assertConfigError(t, err, "Account")
+		})
 	}
 }
 

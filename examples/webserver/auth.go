@@ -320,7 +320,7 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 // tried, so that a taken name answers no faster than a free one.
 func (a *app) createAccount(ctx context.Context, name, password string) (string, error) {
 	if err := a.checkUserName(name); err != nil || name == "" {
-		return "That user name cannot be used: choose one of at most 64 characters, without control characters or spaces at either end.", nil
+		return "That user name cannot be used: choose one of at most 64 characters, without control or invisible characters, or spaces at either end.", nil
 	}
 	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
 		return "Choose a password of at least 8 characters.", nil
