@@ -301,6 +301,9 @@ func (p *otpParameters) key() (*Key, error) {
 	if len(p.secret) == 0 {
 		return nil, errors.New("secret: missing")
 	}
+	if err := checkKeySecret(p.secret); err != nil {
+		return nil, errors.New("secret: " + err.Reason)
+	}
 	k := &Key{Issuer: p.issuer, Secret: bytes.Clone(p.secret)}
 	switch {
 	case p.algorithm == exportMD5:
@@ -429,6 +432,9 @@ func exportParameters(k *Key) (otpParameters, error) {
 	checked, err := checkParams(k.Secret, k.Algorithm, k.Digits)
 	if err != nil {
 		return p, err
+	}
+	if err := checkKeySecret(k.Secret); err != nil {
+		return p, errors.New("secret: " + err.Reason)
 	}
 	if err := checkNames(k.Issuer, k.Account); err != nil {
 		return p, err

@@ -219,6 +219,7 @@ func TestParseMigrationURIErrors(t *testing.T) {
 		{name: "group in an entry", payload: entry(goodEntry, "43"), entry: "otp_parameters[0]", reason: "field 8: wire type 3 is not supported"},
 		{name: "secret twice", payload: entry(goodEntry, testSecretField), entry: "otp_parameters[0]", reason: "secret: given more than once"},
 		{name: "type twice", payload: entry(goodEntry, "3001"), entry: "otp_parameters[0]", reason: "type: given more than once"},
+		{name: "secret of 72 bits", payload: entry(lenField("0a", str("123456789")), bobField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "secret: shorter than 80 bits"},
 		{name: "MD5", payload: entry(testSecretField, bobField, "2004", "2801", totpType), entry: "otp_parameters[0]", reason: "algorithm: MD5 is not supported"},
 		{name: "unknown algorithm", payload: entry(testSecretField, bobField, "2005", "2801", totpType), entry: "otp_parameters[0]", reason: "algorithm: unknown value 5"},
 		{name: "huge algorithm", payload: entry(testSecretField, bobField, "20ffffffffffffffffff01", "2801", totpType), entry: "otp_parameters[0]", reason: "algorithm: unknown value 18446744073709551615"},
@@ -359,7 +360,7 @@ func exportableKeys() []*Key {
 		{Issuer: "A", Account: "A:", Secret: secret},
 		{Issuer: "A:", Account: "b", Secret: secret},
 		{Issuer: "AT&T / C++ 50% ?#=", Account: "a+b c", Secret: secret},
-		{Account: "one-byte secret", Secret: []byte{0}},
+		{Account: "80-bit secret", Secret: secret[:10]},
 		{Account: "long secret", Secret: bytes.Repeat([]byte{0xa5, 0x5a}, 64)},
 	}
 }
@@ -472,6 +473,7 @@ func TestMigrationURIsRefuses(t *testing.T) {
 		{"11 digits", func(k *Key) { k.Digits = 11 }, "Digits: 11 is outside 6..10", "Digits"},
 		{"unknown algorithm", func(k *Key) { k.Algorithm = 3 }, "Algorithm: unknown value 3", "Algorithm"},
 		{"no secret", func(k *Key) { k.Secret = nil }, "Secret: empty", "Secret"},
+		{"a secret of 72 bits", func(k *Key) { k.Secret = k.Secret[:9] }, "secret: shorter than 80 bits", ""},
 		{"another type", func(k *Key) { k.Type = "steam" }, `type: "steam" is not totp or hotp`, ""},
 		{"no account", func(k *Key) { k.Account = "" }, "name: no account name", ""},
 		{"account starting with a space", func(k *Key) { k.Account = " alice" }, "name: starts with a space", ""},

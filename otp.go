@@ -61,16 +61,19 @@ func (a Algorithm) String() string {
 	return "Algorithm(" + strconv.Itoa(int(a)) + ")"
 }
 
-// ParseAlgorithm parses "SHA1", "SHA256" or "SHA512", in any case and with
-// an optional hyphen ("sha-256").
+// ParseAlgorithm parses "SHA1", "SHA256" or "SHA512", in any ASCII case and
+// with an optional hyphen after "SHA" ("sha-256"). Nothing else is read as
+// an algorithm: no Unicode case folding ("ſha256"), no hyphen elsewhere.
 func ParseAlgorithm(s string) (Algorithm, error) {
-	switch strings.ToUpper(strings.Replace(s, "-", "", 1)) {
-	case "SHA1":
-		return SHA1, nil
-	case "SHA256":
-		return SHA256, nil
-	case "SHA512":
-		return SHA512, nil
+	if len(s) > 3 && s[0]|0x20 == 's' && s[1]|0x20 == 'h' && s[2]|0x20 == 'a' {
+		switch strings.TrimPrefix(s[3:], "-") {
+		case "1":
+			return SHA1, nil
+		case "256":
+			return SHA256, nil
+		case "512":
+			return SHA512, nil
+		}
 	}
 	return 0, &ConfigError{Field: "Algorithm", Reason: "unsupported algorithm"}
 }

@@ -47,7 +47,8 @@ func TestParseAlgorithm(t *testing.T) {
 			assert.Equal(t, tt.want, got)
 		})
 	}
-	for _, in := range []string{"", "MD5", "SHA", "SHA-", "SHA224", "SHA--256", "SHA 256", "SHA3-256", " SHA1", "ＳＨＡ１"} {
+	for _, in := range []string{"", "MD5", "SHA", "SHA-", "SHA224", "SHA--256", "SHA 256", "SHA3-256", " SHA1", "ＳＨＡ１",
+		"ſha256", "ſHA1", "S-HA1", "SH-A1", "SHA256-", "SHA2-56", "-SHA1", "sha-256-", "SHA-1\x00", "SHA1\u200b"} {
 		t.Run("bad/"+in, func(t *testing.T) {
 			_, err := ParseAlgorithm(in)
 			assertConfigError(t, err, "Algorithm")

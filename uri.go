@@ -152,7 +152,26 @@ func ParseURI(uri string) (*Key, error) {
 	if err := k.setNames(label, issuerParam); err != nil {
 		return nil, err
 	}
+	if n := k.uriLength(); n > MaxURILength {
+		// Escaping can make a URI longer than the one read; refusing it
+		// here keeps ParseURI(k.URI()) true for every k returned.
+		return nil, uriError("uri", "longer than "+strconv.Itoa(MaxURILength)+" bytes once written as Key.URI writes it ("+strconv.Itoa(n)+")")
+	}
 	return k, nil
+}
+
+// minKeySecretSize is the shortest secret a key may carry: 80 bits, the
+// least that issuers use (Google's own example key has 80). HOTP and TOTP
+// compute codes for any non-empty secret, as the RFCs do, but a key URI or
+// export with less is refused rather than enrolled.
+const minKeySecretSize = 10
+
+// checkKeySecret refuses a secret too short to enrol.
+func checkKeySecret(secret []byte) *SecretError {
+	if len(secret) < minKeySecretSize {
+		return &SecretError{Reason: "shorter than 80 bits"}
+	}
+	return nil
 }
 
 // knownParams are the parameters ParseURI interprets for each type. The
@@ -207,6 +226,9 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 	}
 	if k.Secret, err = DecodeSecret(secret); err != nil {
 		return "", &URIError{Part: "secret", Reason: "not base32", Err: err}
+	}
+	if err := checkKeySecret(k.Secret); err != nil {
+		return "", &URIError{Part: "secret", Reason: err.Reason, Err: err}
 	}
 	if k.Digits == 0 {
 		k.Digits = 6
@@ -356,51 +378,65 @@ func inEmoji(r, prev rune, rest string) bool {
 // characters is percent-encoded; a space is "%20", never '+', which some
 // apps would show as a plus.
 func (k *Key) URI() string {
+	var b strings.Builder
+	b.Grow(64 + len(k.Issuer)*6 + len(k.Account)*3 + len(k.Secret)*8/5)
+	k.writeURI(&uriWriter{b: &b})
+	return b.String()
+}
+
+// uriLength returns len(k.URI()) without building it.
+func (k *Key) uriLength() int {
+	w := uriWriter{}
+	k.writeURI(&w)
+	return w.n
+}
+
+func (k *Key) writeURI(w *uriWriter) {
 	typ := strings.ToLower(k.Type)
 	if typ == "" {
 		typ = "totp"
 	}
-	var b strings.Builder
-	b.Grow(64 + len(k.Issuer)*6 + len(k.Account)*3 + len(k.Secret)*8/5)
-	b.WriteString("otpauth://")
-	escape(&b, typ)
-	b.WriteByte('/')
+	w.raw("otpauth://")
+	w.escape(typ)
+	w.raw("/")
 	if k.Issuer != "" || strings.Contains(k.Account, ":") {
 		// An empty issuer before the separator keeps a colon in the
 		// account from being read as one.
-		escape(&b, k.Issuer)
-		b.WriteByte(':')
+		w.escape(k.Issuer)
+		w.raw(":")
 	}
-	escape(&b, k.Account)
-	b.WriteString("?secret=")
-	b.WriteString(EncodeSecret(k.Secret))
+	w.escape(k.Account)
+	w.raw("?secret=")
+	w.secret(k.Secret)
 	if k.Issuer != "" {
-		b.WriteString("&issuer=")
-		escape(&b, k.Issuer)
+		w.raw("&issuer=")
+		w.escape(k.Issuer)
 	}
 	if k.Algorithm != SHA1 {
-		b.WriteString("&algorithm=")
-		escape(&b, k.Algorithm.String())
+		w.raw("&algorithm=")
+		w.escape(k.Algorithm.String())
 	}
 	if k.Digits != 0 && k.Digits != 6 {
-		b.WriteString("&digits=")
-		b.WriteString(strconv.Itoa(k.Digits))
+		w.raw("&digits=")
+		w.decimal(int64(k.Digits))
 	}
 	if typ == "totp" && k.Period != 0 && k.Period != DefaultPeriod {
-		b.WriteString("&period=")
-		b.WriteString(strconv.FormatInt(int64(k.Period/time.Second), 10))
+		w.raw("&period=")
+		w.decimal(int64(k.Period / time.Second))
 	}
 	if typ == "hotp" {
-		b.WriteString("&counter=")
-		b.WriteString(strconv.FormatUint(k.Counter, 10))
+		w.raw("&counter=")
+		w.udecimal(k.Counter)
 	}
-	k.writeExtra(&b, typ)
-	return b.String()
+	k.writeExtra(w, typ)
 }
 
 // writeExtra appends Extra in sorted order, leaving out any name that would
 // repeat a parameter URI has written.
-func (k *Key) writeExtra(b *strings.Builder, typ string) {
+func (k *Key) writeExtra(w *uriWriter, typ string) {
+	if len(k.Extra) == 0 {
+		return // and sort nothing
+	}
 	known := knownParams[typ]
 	if known == nil {
 		known = knownParams["totp"]
@@ -410,26 +446,68 @@ func (k *Key) writeExtra(b *strings.Builder, typ string) {
 			continue
 		}
 		for _, v := range k.Extra[name] {
-			b.WriteByte('&')
-			escape(b, name)
-			b.WriteByte('=')
-			escape(b, v)
+			w.raw("&")
+			w.escape(name)
+			w.raw("=")
+			w.escape(v)
 		}
 	}
 }
 
+// uriWriter writes a key URI into b, or with b nil only counts its length,
+// so that ParseURI can measure a URI without building it.
+type uriWriter struct {
+	b *strings.Builder
+	n int
+}
+
+func (w *uriWriter) raw(s string) {
+	w.n += len(s)
+	if w.b != nil {
+		w.b.WriteString(s)
+	}
+}
+
+func (w *uriWriter) decimal(v int64)   { w.digits(strconv.AppendInt(make([]byte, 0, 20), v, 10)) }
+func (w *uriWriter) udecimal(v uint64) { w.digits(strconv.AppendUint(make([]byte, 0, 20), v, 10)) }
+
+func (w *uriWriter) digits(d []byte) {
+	w.n += len(d)
+	if w.b != nil {
+		w.b.Write(d)
+	}
+}
+
+func (w *uriWriter) secret(secret []byte) {
+	if w.b == nil {
+		w.n += rawBase32.EncodedLen(len(secret))
+		return
+	}
+	w.raw(EncodeSecret(secret))
+}
+
 // escape writes s with every byte outside RFC 3986's unreserved set
 // (ALPHA, DIGIT, '-', '.', '_', '~') percent-encoded.
-func escape(b *strings.Builder, s string) {
+func (w *uriWriter) escape(s string) {
 	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~' {
-			b.WriteByte(c)
+		if unreserved(c) {
+			w.n++
+			if w.b != nil {
+				w.b.WriteByte(c)
+			}
 			continue
 		}
-		b.WriteByte('%')
-		b.WriteByte(hex[c>>4])
-		b.WriteByte(hex[c&0x0f])
+		w.n += 3
+		if w.b != nil {
+			w.b.WriteByte('%')
+			w.b.WriteByte(hex[c>>4])
+			w.b.WriteByte(hex[c&0x0f])
+		}
 	}
+}
+
+func unreserved(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -128,6 +129,55 @@ func TestParseURIErrorsWrap(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidSecret)
 	_, err = ParseURI("otpauth://totp/bob?secret=JBSWY3DPEHPK3PXP&algorithm=MD5")
 	assert.ErrorIs(t, err, ErrInvalidConfig)
+}
+
+func TestParseURIRefusesShortSecrets(t *testing.T) {
+	t.Parallel()
+	// 80 bits is the shortest secret issuers use; the RFC arithmetic
+	// still works for any key, but no app should be enrolled with less.
+	for n := 1; n <= 12; n++ {
+		uri := "otpauth://totp/bob?secret=" + EncodeSecret(rfc4226Secret[:n])
+		t.Run(strconv.Itoa(n*8)+" bits", func(t *testing.T) {
+			k, err := ParseURI(uri)
+			if n >= 10 {
+				require.NoError(t, err)
+				assert.Equal(t, rfc4226Secret[:n], k.Secret)
+				return
+			}
+			assertURIError(t, err, "secret", uri)
+			assert.ErrorIs(t, err, ErrInvalidSecret)
+			assert.Contains(t, err.Error(), "shorter than 80 bits")
+		})
+	}
+}
+
+// TestParseURIRoundTripWithinLimit holds ParseURI to the README's promise:
+// ParseURI(k.URI()) gives k back for every k it returns. An input within
+// MaxURILength can grow when written back (raw UTF-8 and '+' are escaped),
+// so ParseURI refuses what it could not read back.
+func TestParseURIRoundTripWithinLimit(t *testing.T) {
+	t.Parallel()
+	// Written back: "otpauth://totp/" (15) + 600 × "%C3%A9" (3600) +
+	// "?secret=JBSWY3DPEHPK3PXP" (24) + "&pad=" (5) + the padding.
+	uri := func(pad int) string {
+		return "otpauth://totp/" + strings.Repeat("é", 600) + "?secret=JBSWY3DPEHPK3PXP&pad=" + strings.Repeat("a", pad)
+	}
+	k, err := ParseURI(uri(452))
+	require.NoError(t, err)
+	require.Len(t, k.URI(), MaxURILength)
+	again, err := ParseURI(k.URI())
+	require.NoError(t, err)
+	assert.Equal(t, k, again)
+
+	require.Less(t, len(uri(453)), MaxURILength/2)
+	_, err = ParseURI(uri(453))
+	assertURIError(t, err, "uri", uri(453))
+	assert.Contains(t, err.Error(), "longer than 4096 bytes once written")
+
+	// The case: '+' in the query is a space, which is written %20.
+	plus := "otpauth://totp/a?secret=JBSWY3DPEHPK3PXP&x=" + strings.Repeat("+", 2100)
+	_, err = ParseURI(plus)
+	assertURIError(t, err, "uri", plus)
 }
 
 func TestKeyURI(t *testing.T) {
@@ -422,9 +472,7 @@ func FuzzParseURI(f *testing.F) {
 		require.NotEmpty(t, k.Secret)
 		require.NotEmpty(t, k.Account)
 		again := k.URI()
-		if len(again) > MaxURILength {
-			return
-		}
+		require.LessOrEqual(t, len(again), MaxURILength)
 		k2, err := ParseURI(again)
 		require.NoError(t, err, "round trip of %q", again)
 		require.Equal(t, k, k2)
