@@ -110,7 +110,7 @@ func ExampleParseURI() {
 
 func ExampleKey_URI() {
 	k := otp.Key{
-		Type:    "totp",
+		Type:    otp.TypeTOTP,
 		Issuer:  "ACME Co",
 		Account: "jane+2fa@example.com",
 		Secret:  secret,
@@ -140,8 +140,32 @@ func ExampleGenerateKey() {
 	// Output: true true
 }
 
+// Counter-based keys, for tokens and apps that make a code per button press.
+func ExampleGenerateHOTPKey() {
+	k, err := otp.GenerateHOTPKey("Example Corp", "alice@example.com")
+	if err != nil {
+		panic(err)
+	}
+	// Show k.QR() to the user; store k.Secret, and k.Counter as the counter
+	// the server expects next (Guard.Enroll does that for a Guard).
+	fmt.Println(k.Type, k.Counter, strings.HasSuffix(k.URI(), "&counter=0"))
+	// Output: hotp 0 true
+}
+
+// A key built by hand says what is wrong with it before an app sees it.
+func ExampleKey_Validate() {
+	k := &otp.Key{Account: "alice@example.com", Secret: []byte("short")}
+	fmt.Println(k.Validate())
+
+	k.Secret = secret
+	fmt.Println(k.Validate())
+	// Output:
+	// otp: invalid Secret: shorter than 80 bits
+	// <nil>
+}
+
 func ExampleKey_QR() {
-	k := &otp.Key{Type: "totp", Issuer: "Example", Account: "alice@example.com", Secret: secret}
+	k := &otp.Key{Type: otp.TypeTOTP, Issuer: "Example", Account: "alice@example.com", Secret: secret}
 	code, err := k.QR()
 	if err != nil {
 		panic(err)

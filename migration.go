@@ -12,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 )
 
 // Migration is one QR code of a Google Authenticator export (the app's
@@ -301,9 +300,6 @@ func (p *otpParameters) key() (*Key, error) {
 	if len(p.secret) == 0 {
 		return nil, errors.New("secret: missing")
 	}
-	if err := checkKeySecret(p.secret); err != nil {
-		return nil, errors.New("secret: " + err.Reason)
-	}
 	k := &Key{Issuer: p.issuer, Secret: bytes.Clone(p.secret)}
 	switch {
 	case p.algorithm == exportMD5:
@@ -316,9 +312,9 @@ func (p *otpParameters) key() (*Key, error) {
 	k.Algorithm, k.Digits = exportAlgorithms[max(p.algorithm, 1)-1], exportDigits[max(p.digits, 1)-1]
 	switch p.typ {
 	case exportHOTP:
-		k.Type, k.Counter = "hotp", p.counter
+		k.Type, k.Counter = TypeHOTP, p.counter
 	case exportTOTP:
-		k.Type, k.Period = "totp", DefaultPeriod // a TOTP counter means nothing
+		k.Type, k.Period = TypeTOTP, DefaultPeriod // a TOTP counter means nothing
 	case 0:
 		return nil, errors.New("type: unspecified")
 	default:
@@ -329,25 +325,20 @@ func (p *otpParameters) key() (*Key, error) {
 		account = strings.TrimPrefix(account, p.issuer+":")
 	}
 	k.Account = strings.TrimLeft(account, " ")
-	if err := checkNames(k.Issuer, k.Account); err != nil {
-		return nil, err
+	// ParseURI's rules, so that a key one reads the other reads too.
+	var ce *ConfigError
+	if err := k.Validate(); errors.As(err, &ce) {
+		return nil, errors.New(entryField(ce.Field) + ": " + ce.Reason)
 	}
 	return k, nil
 }
 
-// checkNames applies ParseURI's rules for names to an export's: a key that
-// one reads, the other reads too.
-func checkNames(issuer, account string) error {
-	if err := checkName(issuer); err != nil {
-		return errors.New("issuer: " + err.Error())
+// entryField names the OtpParameters field that a Key field comes from.
+func entryField(keyField string) string {
+	if keyField == "Account" {
+		return "name"
 	}
-	if account == "" {
-		return errors.New("name: no account name")
-	}
-	if err := checkName(account); err != nil {
-		return errors.New("name: " + err.Error())
-	}
-	return nil
+	return strings.ToLower(keyField)
 }
 
 // MigrationURIs writes keys as a Google Authenticator export, perURI keys
@@ -429,23 +420,17 @@ func exportParameters(k *Key) (otpParameters, error) {
 	if k == nil {
 		return p, errors.New("nil")
 	}
+	if err := k.Validate(); err != nil {
+		return p, err
+	}
 	checked, err := checkParams(k.Secret, k.Algorithm, k.Digits)
 	if err != nil {
 		return p, err
 	}
-	if err := checkKeySecret(k.Secret); err != nil {
-		return p, errors.New("secret: " + err.Reason)
-	}
-	if err := checkNames(k.Issuer, k.Account); err != nil {
-		return p, err
-	}
-	if strings.HasPrefix(k.Account, " ") {
-		return p, errors.New("name: starts with a space")
-	}
 	if err := p.setType(k); err != nil {
 		return p, err
 	}
-	alg := slices.Index(exportAlgorithms, checked.alg) // checkParams has refused unknown ones
+	alg := slices.Index(exportAlgorithms, checked.alg) // Validate has refused unknown ones
 	digits := slices.Index(exportDigits, checked.digits)
 	if digits < 0 {
 		return p, errors.New("digits: " + strconv.Itoa(checked.digits) + " cannot be exported: an export holds 6 or 8")
@@ -463,24 +448,17 @@ func exportParameters(k *Key) (otpParameters, error) {
 	return p, nil
 }
 
-// setType sets the type and counter of an export from k, refusing a TOTP
-// period other than 30 seconds.
+// setType sets the type and counter of an export from a valid k, refusing
+// a TOTP period other than 30 seconds.
 func (p *otpParameters) setType(k *Key) error {
-	switch strings.ToLower(k.Type) {
-	case "", "totp":
-		c, err := TOTP{Period: k.Period}.clock()
-		if err != nil {
-			return err
-		}
-		if c.period != uint64(DefaultPeriod/time.Second) {
-			return errors.New("period: " + k.Period.String() + " cannot be exported: an export holds 30s only")
-		}
-		p.typ = exportTOTP
-	case "hotp":
+	if k.Type == TypeHOTP {
 		p.typ, p.counter = exportHOTP, k.Counter
-	default:
-		return errors.New("type: " + strconv.Quote(k.Type) + " is not totp or hotp")
+		return nil
 	}
+	if k.Period != 0 && k.Period != DefaultPeriod {
+		return errors.New("period: " + k.Period.String() + " cannot be exported: an export holds 30s only")
+	}
+	p.typ = exportTOTP
 	return nil
 }
 

@@ -52,7 +52,7 @@ func (j jsKey) key(t testing.TB) *Key {
 	require.NoError(t, err)
 	alg, err := ParseAlgorithm(j.Algorithm)
 	require.NoError(t, err)
-	return &Key{Type: j.Type, Issuer: j.Issuer, Account: j.Account, Secret: secret, Algorithm: alg,
+	return &Key{Type: keyTypeOf(t, j.Type), Issuer: j.Issuer, Account: j.Account, Secret: secret, Algorithm: alg,
 		Digits: j.Digits, Period: time.Duration(j.Period) * time.Second, Counter: j.Counter}
 }
 
@@ -229,9 +229,9 @@ func TestParseMigrationURIErrors(t *testing.T) {
 		{name: "unknown type", payload: entry(testSecretField, bobField, sha1Six, "3003"), entry: "otp_parameters[0]", reason: "type: unknown value 3"},
 		{name: "no secret", payload: entry(bobField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "secret: missing"},
 		{name: "empty secret", payload: entry("0a00", bobField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "secret: missing"},
-		{name: "no name", payload: entry(testSecretField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: no account name"},
-		{name: "name of spaces", payload: entry(testSecretField, lenField("12", str("  ")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: no account name"},
-		{name: "name only the issuer", payload: entry(testSecretField, lenField("12", str("ACME: ")), lenField("1a", str("ACME")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: no account name"},
+		{name: "no name", payload: entry(testSecretField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: empty"},
+		{name: "name of spaces", payload: entry(testSecretField, lenField("12", str("  ")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: empty"},
+		{name: "name only the issuer", payload: entry(testSecretField, lenField("12", str("ACME: ")), lenField("1a", str("ACME")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: empty"},
 		{name: "control character in the name", payload: entry(testSecretField, lenField("12", str("bob\n")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: holds a control character"},
 		{name: "bidi override in the issuer", payload: entry(testSecretField, bobField, lenField("1a", str("\u202eevil")), sha1Six, totpType), entry: "otp_parameters[0]", reason: "issuer: holds the invisible or line-breaking character U+202E"},
 		{name: "invalid UTF-8 in the name", payload: entry(testSecretField, lenField("12", "ff"), sha1Six, totpType), entry: "otp_parameters[0]", reason: "name: not valid UTF-8"},
@@ -282,7 +282,7 @@ func TestParseMigrationURIErrors(t *testing.T) {
 func TestParseMigrationURITolerates(t *testing.T) {
 	t.Parallel()
 	secret := []byte("12345678901234567890")
-	bob := &Key{Type: "totp", Account: "bob", Secret: secret, Digits: 6, Period: DefaultPeriod}
+	bob := &Key{Type: TypeTOTP, Account: "bob", Secret: secret, Digits: 6, Period: DefaultPeriod}
 	uniqueID := lenField("42", str("243dbf1747890408378"))
 	tests := []struct {
 		name string
@@ -296,17 +296,17 @@ func TestParseMigrationURITolerates(t *testing.T) {
 		{name: "fields in any order", hex: entry(totpType, sha1Six, bobField, testSecretField), want: bob},
 		{name: "scheme, host and data in any case", uri: "OTPAUTH-MIGRATION://Offline?DATA=" + url.QueryEscape(base64.StdEncoding.EncodeToString(mustHex(t, entry(goodEntry)))), want: bob},
 		{name: "issuer prefix and spaces dropped", hex: entry(testSecretField, lenField("12", str("ACME:  bob")), lenField("1a", str("ACME")), sha1Six, totpType),
-			want: &Key{Type: "totp", Issuer: "ACME", Account: "bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
+			want: &Key{Type: TypeTOTP, Issuer: "ACME", Account: "bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
 		{name: "another prefix kept", hex: entry(testSecretField, lenField("12", str("acme:bob")), lenField("1a", str("ACME")), sha1Six, totpType),
-			want: &Key{Type: "totp", Issuer: "ACME", Account: "acme:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
+			want: &Key{Type: TypeTOTP, Issuer: "ACME", Account: "acme:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
 		{name: "prefix without an issuer kept", hex: entry(testSecretField, lenField("12", str("ACME:bob")), sha1Six, totpType),
-			want: &Key{Type: "totp", Account: "ACME:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
+			want: &Key{Type: TypeTOTP, Account: "ACME:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
 		{name: "only one prefix dropped", hex: entry(testSecretField, lenField("12", str("A:A:bob")), lenField("1a", str("A")), sha1Six, totpType),
-			want: &Key{Type: "totp", Issuer: "A", Account: "A:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
+			want: &Key{Type: TypeTOTP, Issuer: "A", Account: "A:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
 		{name: "largest counter, SHA512, eight digits", hex: entry(testSecretField, bobField, "2003", "2802", "3001", "38ffffffffffffffffff01"),
-			want: &Key{Type: "hotp", Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64}},
+			want: &Key{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64}},
 		{name: "HOTP without a counter", hex: entry(testSecretField, bobField, "2002", "3001"),
-			want: &Key{Type: "hotp", Account: "bob", Secret: secret, Algorithm: SHA256, Digits: 6}},
+			want: &Key{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA256, Digits: 6}},
 		{name: "negative version and batch fields", hex: pb(entry(goodEntry), "10ffffffffffffffffff01", "18feffffffffffffffff01", "20fdffffffffffffffff01", "2880808080f8ffffffff01"), want: bob},
 		{name: "other parameters ignored", uri: "otpauth-migration://offline?x=%zz&data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(mustHex(t, entry(goodEntry)))) + "&y", want: bob},
 		{name: "unpadded", uri: "otpauth-migration://offline?data=" + strings.TrimRight(base64.StdEncoding.EncodeToString(mustHex(t, entry(goodEntry))), "="), want: bob},
@@ -347,13 +347,13 @@ func TestParseMigrationURIBatchFields(t *testing.T) {
 func exportableKeys() []*Key {
 	secret := []byte("12345678901234567890")
 	return []*Key{
-		{Type: "totp", Issuer: "Example", Account: "alice@example.com", Secret: secret, Digits: 6, Period: 30 * time.Second},
-		{Type: "hotp", Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64},
-		{Type: "TOTP", Issuer: "ACME Co", Account: "ACME Co:carol", Secret: secret, Algorithm: SHA256},
+		{Type: TypeTOTP, Issuer: "Example", Account: "alice@example.com", Secret: secret, Digits: 6, Period: 30 * time.Second},
+		{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64},
+		{Type: TypeTOTP, Issuer: "ACME Co", Account: "ACME Co:carol", Secret: secret, Algorithm: SHA256},
 		{Account: "zero values mean the defaults", Secret: secret},
-		{Type: "hotp", Account: "counter 0", Secret: secret},
-		{Type: "hotp", Account: "a period on HOTP means nothing", Secret: secret, Period: time.Minute},
-		{Type: "totp", Account: "nor a counter on TOTP", Secret: secret, Counter: 7},
+		{Type: TypeHOTP, Account: "counter 0", Secret: secret},
+		{Type: TypeHOTP, Account: "a period on HOTP means nothing", Secret: secret, Period: time.Minute},
+		{Type: TypeTOTP, Account: "nor a counter on TOTP", Secret: secret, Counter: 7},
 		{Issuer: "日本", Account: "é:x", Secret: secret},
 		{Account: "urn:no-issuer:colons", Secret: secret},
 		{Issuer: "A", Account: "A: b", Secret: secret},
@@ -459,7 +459,7 @@ func TestMigrationURIsEmpty(t *testing.T) {
 func TestMigrationURIsRefuses(t *testing.T) {
 	t.Parallel()
 	secret := []byte("12345678901234567890")
-	good := func() *Key { return &Key{Type: "totp", Issuer: "Example", Account: "alice", Secret: secret} }
+	good := func() *Key { return &Key{Type: TypeTOTP, Issuer: "Example", Account: "alice", Secret: secret} }
 	tests := []struct {
 		name   string
 		change func(k *Key)
@@ -473,12 +473,13 @@ func TestMigrationURIsRefuses(t *testing.T) {
 		{"11 digits", func(k *Key) { k.Digits = 11 }, "Digits: 11 is outside 6..10", "Digits"},
 		{"unknown algorithm", func(k *Key) { k.Algorithm = 3 }, "Algorithm: unknown value 3", "Algorithm"},
 		{"no secret", func(k *Key) { k.Secret = nil }, "Secret: empty", "Secret"},
-		{"a secret of 72 bits", func(k *Key) { k.Secret = k.Secret[:9] }, "secret: shorter than 80 bits", ""},
-		{"another type", func(k *Key) { k.Type = "steam" }, `type: "steam" is not totp or hotp`, ""},
-		{"no account", func(k *Key) { k.Account = "" }, "name: no account name", ""},
-		{"account starting with a space", func(k *Key) { k.Account = " alice" }, "name: starts with a space", ""},
-		{"control character", func(k *Key) { k.Account = "al\x00ice" }, "name: holds a control character", ""},
-		{"bidi override in the issuer", func(k *Key) { k.Issuer = "\u202eelpmaxE" }, "issuer: holds the invisible or line-breaking character U+202E", ""},
+		{"a secret of 72 bits", func(k *Key) { k.Secret = k.Secret[:9] }, "Secret: shorter than 80 bits", "Secret"},
+		{"another type", func(k *Key) { k.Type = 2 }, "Type: KeyType(2) is neither TypeTOTP nor TypeHOTP", "Type"},
+		{"no account", func(k *Key) { k.Account = "" }, "Account: empty", "Account"},
+		{"account starting with a space", func(k *Key) { k.Account = " alice" }, "Account: starts with a space", "Account"},
+		{"control character", func(k *Key) { k.Account = "al\x00ice" }, "Account: holds a control character", "Account"},
+		{"bidi override in the issuer", func(k *Key) { k.Issuer = "\u202eelpmaxE" }, "Issuer: holds the invisible or line-breaking character U+202E", "Issuer"},
+		{"a URI too long", func(k *Key) { k.Account = strings.Repeat("é", 700) }, "Key: its URI is 4278 bytes, longer than MaxURILength (4096)", "Key"},
 		{"extra parameters", func(k *Key) { k.Extra = url.Values{"image": {"x"}, "encoder": {"steam"}} }, `parameter "encoder": an export has no place for it`, ""},
 	}
 	for _, tt := range tests {
@@ -697,9 +698,9 @@ func (m *textMessage) migration(t *testing.T, fallback *Migration) *Migration {
 		k.Digits = map[uint64]int{1: 6, 2: 8}[e.number(t, "digits", digitsValues)]
 		switch e.number(t, "type", typeValues) {
 		case 1:
-			k.Type, k.Counter = "hotp", e.number(t, "counter", nil)
+			k.Type, k.Counter = TypeHOTP, e.number(t, "counter", nil)
 		case 2:
-			k.Type, k.Period = "totp", 30*time.Second
+			k.Type, k.Period = TypeTOTP, 30*time.Second
 		default:
 			t.Fatal("protoc reads no type")
 		}

@@ -78,7 +78,12 @@ func EncodeQRLevel(text string, level QRLevel) (*QR, error) {
 }
 
 // QR returns k's key URI as a QR code, for an authenticator app to scan.
+// A key that [Key.Validate] refuses is refused with its error: an app
+// would read it wrong or not at all.
 func (k *Key) QR() (*QR, error) {
+	if err := k.Validate(); err != nil {
+		return nil, err
+	}
 	return EncodeQR(k.URI())
 }
 

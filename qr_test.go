@@ -23,11 +23,11 @@ import (
 func qrTexts(t *testing.T) map[string]string {
 	t.Helper()
 	long := &Key{
-		Type: "hotp", Issuer: "Ünïcødé Bank & Trust / Online", Account: "very.long.name+tag@subdomain.example.com",
+		Type: TypeHOTP, Issuer: "Ünïcødé Bank & Trust / Online", Account: "very.long.name+tag@subdomain.example.com",
 		Secret: bytes.Repeat([]byte{0xa5, 0x5a, 0x00, 0xff}, 16), Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64,
 		Extra: map[string][]string{"image": {"https://example.com/logo/very/long/path/to/an/image.png"}, "color": {"336699"}},
 	}
-	every := &Key{Type: "totp", Issuer: "ACME Co", Account: "jane@example.com", Secret: []byte("12345678901234567890"),
+	every := &Key{Type: TypeTOTP, Issuer: "ACME Co", Account: "jane@example.com", Secret: []byte("12345678901234567890"),
 		Algorithm: SHA256, Digits: 8, Period: 60 * time.Second}
 	return map[string]string{
 		"short":           "otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ",

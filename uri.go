@@ -16,10 +16,17 @@ import (
 
 // Key is what an otpauth:// key URI carries (Google's Key URI Format): the
 // secret and settings an authenticator app needs, and the names it shows.
+//
+// Make one with [GenerateKey] or [GenerateHOTPKey], or read one with
+// [ParseURI]. A Key built by hand can hold what no app reads; [Key.Validate]
+// says so, and [Key.QR] refuses it.
 type Key struct {
-	Type      string // "totp" or "hotp"
-	Issuer    string // the service, such as "Example Corp"; may be empty
-	Account   string // the user, such as "alice@example.com"
+	Type    KeyType // TypeTOTP (the zero value) or TypeHOTP
+	Issuer  string  // the service, such as "Example Corp"; may be empty
+	Account string  // the user, such as "alice@example.com"
+	// Secret is the raw key, not its base32 text: decode a typed or pasted
+	// secret with [DecodeSecret], and show one to people with
+	// [FormatSecret].
 	Secret    []byte
 	Algorithm Algorithm
 	Digits    int           // 6 when zero
@@ -28,6 +35,24 @@ type Key struct {
 	// Extra holds the parameters the package does not interpret, such as
 	// FreeOTP's image, color and lock, so that they survive a round trip.
 	Extra url.Values
+}
+
+// KeyType is the kind of code a key makes.
+type KeyType int
+
+const (
+	TypeTOTP KeyType = iota // time-based (RFC 6238): the zero value, and every app's default
+	TypeHOTP                // counter-based (RFC 4226)
+)
+
+var keyTypeNames = [...]string{TypeTOTP: "totp", TypeHOTP: "hotp"}
+
+// String returns "totp" or "hotp", the spelling of key URIs.
+func (t KeyType) String() string {
+	if t >= 0 && int(t) < len(keyTypeNames) {
+		return keyTypeNames[t]
+	}
+	return "KeyType(" + strconv.Itoa(int(t)) + ")"
 }
 
 // MaxURILength bounds what ParseURI reads: more than any QR code holds.
@@ -64,25 +89,117 @@ func uriError(part, reason string) error { return &URIError{Part: part, Reason: 
 // 6 digits, 30-second steps. The account must not be empty or start with a
 // space; the issuer must not hold a colon, which Google's Key URI Format
 // forbids there because it separates the issuer from the account in the
-// label; and neither name may hold control or invisible characters.
+// label; and neither name may hold control or invisible characters. Errors
+// are [*ConfigError]s naming Issuer or Account.
 func GenerateKey(issuer, account string) (*Key, error) {
-	if err := checkName(issuer); err != nil {
-		return nil, &ConfigError{Field: "Issuer", Reason: err.Error()}
-	}
+	return generateKey(TypeTOTP, issuer, account)
+}
+
+// GenerateHOTPKey is [GenerateKey] for a counter-based key: SHA1, 6 digits,
+// and an initial counter of 0, which the server stores as the counter it
+// expects next (see [Guard.Enroll]).
+func GenerateHOTPKey(issuer, account string) (*Key, error) {
+	return generateKey(TypeHOTP, issuer, account)
+}
+
+func generateKey(typ KeyType, issuer, account string) (*Key, error) {
 	if strings.Contains(issuer, ":") {
 		return nil, &ConfigError{Field: "Issuer", Reason: "holds a colon, the separator of issuer and account"}
-	}
-	if account == "" || strings.TrimLeft(account, " ") != account {
-		return nil, &ConfigError{Field: "Account", Reason: "empty or starting with a space"}
-	}
-	if err := checkName(account); err != nil {
-		return nil, &ConfigError{Field: "Account", Reason: err.Error()}
 	}
 	secret, err := GenerateSecret(DefaultSecretSize)
 	if err != nil {
 		return nil, err
 	}
-	return &Key{Type: "totp", Issuer: issuer, Account: account, Secret: secret, Digits: 6, Period: DefaultPeriod}, nil
+	k := &Key{Type: typ, Issuer: issuer, Account: account, Secret: secret, Digits: 6}
+	if typ == TypeTOTP {
+		k.Period = DefaultPeriod
+	}
+	if err := k.Validate(); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Validate reports whether k is a key that authenticator apps can be
+// enrolled with: one whose URI [ParseURI] reads back as k, the zero Digits
+// and Period filled in. Otherwise it returns a [*ConfigError] naming the
+// first field that is wrong ("Key" when the URI would be longer than
+// [MaxURILength]).
+//
+// It refuses what ParseURI refuses: a Type other than TypeTOTP and TypeHOTP;
+// a secret shorter than 80 bits; an empty account, or one starting with a
+// space; names with control or invisible characters; an unknown Algorithm;
+// Digits outside 6..10 (0 means 6); a TOTP Period that is not a whole
+// number of seconds (0 means 30s); and an Extra parameter that ParseURI
+// would read as the other type's (period on HOTP, counter on TOTP) given
+// more than once. [Key.QR] and [MigrationURIs] refuse the same keys.
+func (k *Key) Validate() error {
+	if k.Type != TypeTOTP && k.Type != TypeHOTP {
+		return &ConfigError{Field: "Type", Reason: k.Type.String() + " is neither TypeTOTP nor TypeHOTP"}
+	}
+	if len(k.Secret) == 0 {
+		return &ConfigError{Field: "Secret", Reason: "empty"}
+	}
+	if err := checkKeySecret(k.Secret); err != nil {
+		return &ConfigError{Field: "Secret", Reason: err.Reason}
+	}
+	if err := checkNames(k.Issuer, k.Account); err != nil {
+		return err
+	}
+	if _, err := checkParams(k.Secret, k.Algorithm, k.Digits); err != nil {
+		return err
+	}
+	if k.Type == TypeTOTP && k.Period != 0 {
+		if err := checkPeriod(k.Period); err != nil {
+			return err
+		}
+	}
+	if err := k.checkExtra(); err != nil {
+		return err
+	}
+	if n := k.uriLength(); n > MaxURILength {
+		return &ConfigError{Field: "Key", Reason: "its URI is " + strconv.Itoa(n) + " bytes, longer than MaxURILength (" + strconv.Itoa(MaxURILength) + ")"}
+	}
+	return nil
+}
+
+// checkNames is the rule for a key's names, shared by GenerateKey,
+// Validate, ParseURI and exports. Its error names Issuer or Account.
+func checkNames(issuer, account string) *ConfigError {
+	if err := checkName(issuer); err != nil {
+		return &ConfigError{Field: "Issuer", Reason: err.Error()}
+	}
+	switch {
+	case account == "":
+		return &ConfigError{Field: "Account", Reason: "empty"}
+	case account[0] == ' ':
+		return &ConfigError{Field: "Account", Reason: "starts with a space"} // which ParseURI drops
+	}
+	if err := checkName(account); err != nil {
+		return &ConfigError{Field: "Account", Reason: err.Error()}
+	}
+	return nil
+}
+
+// checkExtra refuses an Extra parameter that URI writes and ParseURI would
+// refuse: one that ParseURI knows for the other type (period on HOTP,
+// counter on TOTP), given more than once in any mix of case. Names known
+// to k's own type are left out by URI, so they do no harm.
+func (k *Key) checkExtra() error {
+	var seen map[string]int
+	for name, values := range k.Extra {
+		lower := strings.ToLower(name)
+		if slices.Contains(knownParams[k.Type], lower) || !slices.Contains(allParams, lower) {
+			continue
+		}
+		if seen == nil {
+			seen = map[string]int{}
+		}
+		if seen[lower] += len(values); seen[lower] > 1 {
+			return &ConfigError{Field: "Extra", Reason: "parameter " + strconv.Quote(lower) + " given more than once"}
+		}
+	}
+	return nil
 }
 
 // TOTP returns the generator and verifier for k, with no skew.
@@ -131,8 +248,13 @@ func ParseURI(uri string) (*Key, error) {
 	if end < 0 {
 		end = len(rest)
 	}
-	typ := strings.ToLower(rest[:end])
-	if typ != "totp" && typ != "hotp" {
+	var typ KeyType
+	switch strings.ToLower(rest[:end]) {
+	case "totp":
+		typ = TypeTOTP
+	case "hotp":
+		typ = TypeHOTP
+	default:
 		return nil, uriError("type", "not totp or hotp")
 	}
 	if !strings.HasPrefix(rest[end:], "/") {
@@ -176,10 +298,14 @@ func checkKeySecret(secret []byte) *SecretError {
 
 // knownParams are the parameters ParseURI interprets for each type. The
 // other type's parameter (period on hotp, counter on totp) goes to Extra.
-var knownParams = map[string][]string{
-	"totp": {"secret", "issuer", "algorithm", "digits", "period"},
-	"hotp": {"secret", "issuer", "algorithm", "digits", "counter"},
+var knownParams = map[KeyType][]string{
+	TypeTOTP: {"secret", "issuer", "algorithm", "digits", "period"},
+	TypeHOTP: {"secret", "issuer", "algorithm", "digits", "counter"},
 }
+
+// allParams are the parameters ParseURI knows for either type, each of
+// which it refuses to see twice.
+var allParams = []string{"secret", "issuer", "algorithm", "digits", "period", "counter"}
 
 // parseQuery sets k's parameters from the query and returns the issuer
 // parameter.
@@ -197,7 +323,7 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 			return "", uriError("query", "bad percent-encoding")
 		}
 		lower := strings.ToLower(name)
-		if slices.Contains(knownParams["totp"], lower) || lower == "counter" {
+		if slices.Contains(allParams, lower) {
 			if seen[lower] {
 				return "", uriError(lower, "given more than once")
 			}
@@ -233,7 +359,7 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 	if k.Digits == 0 {
 		k.Digits = 6
 	}
-	if k.Type == "totp" && k.Period == 0 {
+	if k.Type == TypeTOTP && k.Period == 0 {
 		k.Period = DefaultPeriod
 	}
 	return issuer, nil
@@ -306,14 +432,12 @@ func (k *Key) setNames(label, issuerParam string) error {
 		k.Issuer = prefix
 	}
 	k.Account = strings.TrimLeft(account, " ")
-	if k.Account == "" {
-		return uriError("label", "no account name")
-	}
-	if err := checkName(k.Issuer); err != nil {
-		return uriError("issuer", err.Error())
-	}
-	if err := checkName(k.Account); err != nil {
-		return uriError("label", err.Error())
+	if err := checkNames(k.Issuer, k.Account); err != nil {
+		part := "label"
+		if err.Field == "Issuer" {
+			part = "issuer"
+		}
+		return uriError(part, err.Reason)
 	}
 	return nil
 }
@@ -392,12 +516,8 @@ func (k *Key) uriLength() int {
 }
 
 func (k *Key) writeURI(w *uriWriter) {
-	typ := strings.ToLower(k.Type)
-	if typ == "" {
-		typ = "totp"
-	}
 	w.raw("otpauth://")
-	w.escape(typ)
+	w.escape(k.Type.String())
 	w.raw("/")
 	if k.Issuer != "" || strings.Contains(k.Account, ":") {
 		// An empty issuer before the separator keeps a colon in the
@@ -420,26 +540,26 @@ func (k *Key) writeURI(w *uriWriter) {
 		w.raw("&digits=")
 		w.decimal(int64(k.Digits))
 	}
-	if typ == "totp" && k.Period != 0 && k.Period != DefaultPeriod {
+	if k.Type == TypeTOTP && k.Period != 0 && k.Period != DefaultPeriod {
 		w.raw("&period=")
 		w.decimal(int64(k.Period / time.Second))
 	}
-	if typ == "hotp" {
+	if k.Type == TypeHOTP {
 		w.raw("&counter=")
 		w.udecimal(k.Counter)
 	}
-	k.writeExtra(w, typ)
+	k.writeExtra(w)
 }
 
 // writeExtra appends Extra in sorted order, leaving out any name that would
 // repeat a parameter URI has written.
-func (k *Key) writeExtra(w *uriWriter, typ string) {
+func (k *Key) writeExtra(w *uriWriter) {
 	if len(k.Extra) == 0 {
 		return // and sort nothing
 	}
-	known := knownParams[typ]
+	known := knownParams[k.Type]
 	if known == nil {
-		known = knownParams["totp"]
+		known = allParams // an unknown type, which ParseURI refuses anyway
 	}
 	for _, name := range slices.Sorted(maps.Keys(k.Extra)) {
 		if slices.Contains(known, strings.ToLower(name)) {

@@ -2,6 +2,7 @@ package otp
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -38,6 +40,14 @@ type uriCase struct {
 	} `json:"key"`
 }
 
+// keyTypeOf reads a type as the corpora write it.
+func keyTypeOf(t testing.TB, s string) KeyType {
+	t.Helper()
+	typ := map[string]KeyType{"totp": TypeTOTP, "hotp": TypeHOTP}
+	require.Contains(t, typ, s)
+	return typ[s]
+}
+
 func loadURICorpus(t *testing.T) []uriCase {
 	t.Helper()
 	var corpus struct {
@@ -64,7 +74,7 @@ func (c uriCase) want(t *testing.T) *Key {
 	alg, err := ParseAlgorithm(c.Key.Algorithm)
 	require.NoError(t, err)
 	return &Key{
-		Type: c.Key.Type, Issuer: c.Key.Issuer, Account: c.Key.Account, Secret: secret,
+		Type: keyTypeOf(t, c.Key.Type), Issuer: c.Key.Issuer, Account: c.Key.Account, Secret: secret,
 		Algorithm: alg, Digits: c.Key.Digits, Period: time.Duration(c.Key.Period) * time.Second,
 		Counter: c.Key.Counter, Extra: c.Key.Extra,
 	}
@@ -187,23 +197,23 @@ func TestKeyURI(t *testing.T) {
 		key  Key
 		want string
 	}{
-		{"defaults left out", Key{Type: "totp", Issuer: "Example", Account: "alice@example.com", Secret: secret, Digits: 6, Period: 30 * time.Second},
+		{"defaults left out", Key{Type: TypeTOTP, Issuer: "Example", Account: "alice@example.com", Secret: secret, Digits: 6, Period: 30 * time.Second},
 			"otpauth://totp/Example:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Example"},
 		{"zero values", Key{Account: "bob", Secret: secret},
 			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"},
-		{"space is %20, never +", Key{Type: "totp", Issuer: "ACME Co", Account: "a b+c", Secret: secret},
+		{"space is %20, never +", Key{Type: TypeTOTP, Issuer: "ACME Co", Account: "a b+c", Secret: secret},
 			"otpauth://totp/ACME%20Co:a%20b%2Bc?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=ACME%20Co"},
 		{"reserved characters escaped", Key{Issuer: "A&B/C?D#E%F:G", Account: "x=y", Secret: secret},
 			"otpauth://totp/A%26B%2FC%3FD%23E%25F%3AG:x%3Dy?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=A%26B%2FC%3FD%23E%25F%3AG"},
 		{"UTF-8", Key{Issuer: "日本", Account: "é", Secret: secret},
 			"otpauth://totp/%E6%97%A5%E6%9C%AC:%C3%A9?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=%E6%97%A5%E6%9C%AC"},
-		{"every setting", Key{Type: "totp", Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Period: 60 * time.Second},
+		{"every setting", Key{Type: TypeTOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Period: 60 * time.Second},
 			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&algorithm=SHA512&digits=8&period=60"},
 		{"colon in the account, no issuer", Key{Account: "urn:x", Secret: secret},
 			"otpauth://totp/:urn%3Ax?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"},
-		{"hotp always has counter", Key{Type: "hotp", Account: "bob", Secret: secret},
+		{"hotp always has counter", Key{Type: TypeHOTP, Account: "bob", Secret: secret},
 			"otpauth://hotp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0"},
-		{"extra sorted, known names not repeated", Key{Type: "totp", Account: "bob", Secret: secret,
+		{"extra sorted, known names not repeated", Key{Type: TypeTOTP, Account: "bob", Secret: secret,
 			Extra: url.Values{"lock": {"true"}, "color": {"FF 00"}, "Secret": {"AAAA"}, "image": {"https://x/y.png"}}},
 			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&color=FF%2000&image=https%3A%2F%2Fx%2Fy.png&lock=true"},
 	}
@@ -220,7 +230,7 @@ func TestKeyURIRoundTripAwkwardNames(t *testing.T) {
 		for _, account := range names {
 			// Not GenerateKey, which refuses a colon in the issuer: the
 			// issuer parameter still carries one through.
-			k := &Key{Type: "totp", Issuer: issuer, Account: account, Secret: rfc4226Secret, Digits: 6, Period: DefaultPeriod,
+			k := &Key{Type: TypeTOTP, Issuer: issuer, Account: account, Secret: rfc4226Secret, Digits: 6, Period: DefaultPeriod,
 				Extra: url.Values{"image": {"https://example.com/" + account}}}
 			got, err := ParseURI(k.URI())
 			require.NoError(t, err, k.URI())
@@ -232,7 +242,7 @@ func TestKeyURIRoundTripAwkwardNames(t *testing.T) {
 func TestGenerateKey(t *testing.T) {
 	k, err := GenerateKey("Example", "alice@example.com")
 	require.NoError(t, err)
-	assert.Equal(t, "totp", k.Type)
+	assert.Equal(t, TypeTOTP, k.Type)
 	assert.Len(t, k.Secret, 20)
 	assert.Equal(t, SHA1, k.Algorithm)
 	assert.Equal(t, 6, k.Digits)
@@ -323,6 +333,143 @@ func TestNamesKeepEmoji(t *testing.T) {
 			assertConfigError(t, err, "Account")
 		})
 	}
+}
+
+func TestGenerateHOTPKey(t *testing.T) {
+	t.Parallel()
+	k, err := GenerateHOTPKey("Example", "alice@example.com")
+	require.NoError(t, err)
+	assert.Equal(t, &Key{Type: TypeHOTP, Issuer: "Example", Account: "alice@example.com", Secret: k.Secret, Digits: 6}, k)
+	assert.Len(t, k.Secret, DefaultSecretSize)
+	assert.True(t, strings.HasSuffix(k.URI(), "&counter=0"), k.URI())
+	got, err := ParseURI(k.URI())
+	require.NoError(t, err)
+	assert.Equal(t, k, got)
+
+	_, err = GenerateHOTPKey("A:B", "alice")
+	assertConfigError(t, err, "Issuer")
+	_, err = GenerateHOTPKey("Example", "")
+	assertConfigError(t, err, "Account")
+}
+
+func TestKeyTypeString(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, "totp", TypeTOTP.String())
+	assert.Equal(t, "hotp", TypeHOTP.String())
+	assert.Equal(t, "KeyType(2)", KeyType(2).String())
+	assert.Equal(t, "KeyType(-1)", KeyType(-1).String())
+	assert.Equal(t, TypeTOTP, Key{}.Type, "the zero value is TOTP, every app's default")
+}
+
+// withDefaults is k as ParseURI(k.URI()) gives it back when k is valid:
+// zero Digits and Period filled in, what the type does not use cleared,
+// and Extra without the names URI leaves out.
+func withDefaults(k *Key) *Key {
+	n := *k
+	n.Digits = cmp.Or(n.Digits, 6)
+	if n.Type == TypeTOTP {
+		n.Period, n.Counter = cmp.Or(n.Period, DefaultPeriod), 0
+	} else {
+		n.Period = 0
+	}
+	n.Extra = nil
+	for name, values := range k.Extra {
+		if len(values) == 0 || slices.Contains(knownParams[k.Type], strings.ToLower(name)) {
+			continue
+		}
+		if n.Extra == nil {
+			n.Extra = url.Values{}
+		}
+		n.Extra[name] = values
+	}
+	return &n
+}
+
+func TestKeyValidate(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		change func(k *Key)
+		field  string // "" for a valid key
+	}{
+		{"names and secret, the rest zero", func(*Key) {}, ""},
+		{"hotp", func(k *Key) { k.Type, k.Counter = TypeHOTP, 7 }, ""},
+		{"every setting", func(k *Key) { k.Algorithm, k.Digits, k.Period = SHA512, 10, 90*time.Second }, ""},
+		{"an 80-bit secret", func(k *Key) { k.Secret = k.Secret[:10] }, ""},
+		{"no issuer", func(k *Key) { k.Issuer = "" }, ""},
+		{"a colon in the issuer, which the issuer parameter carries", func(k *Key) { k.Issuer = "A:B" }, ""},
+		{"extra parameters", func(k *Key) { k.Extra = url.Values{"image": {"https://x/y.png"}, "x": {"1", "2"}} }, ""},
+		{"a known name in Extra is left out", func(k *Key) { k.Extra = url.Values{"Secret": {"AAAA", "BBBB"}} }, ""},
+		{"period once in an HOTP key's Extra", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"60"}} }, ""},
+		{"a period on HOTP is not looked at", func(k *Key) { k.Type, k.Period = TypeHOTP, 1500*time.Millisecond }, ""},
+
+		{"the zero Key", func(k *Key) { *k = Key{} }, "Secret"},
+		{"unknown type", func(k *Key) { k.Type = 2 }, "Type"},
+		{"negative type", func(k *Key) { k.Type = -1 }, "Type"},
+		{"no secret", func(k *Key) { k.Secret = nil }, "Secret"},
+		{"a 72-bit secret", func(k *Key) { k.Secret = k.Secret[:9] }, "Secret"},
+		{"no account", func(k *Key) { k.Account = "" }, "Account"},
+		{"account starting with a space", func(k *Key) { k.Account = " alice" }, "Account"},
+		{"invisible character in the issuer", func(k *Key) { k.Issuer = "Ex\u200bample" }, "Issuer"},
+		{"control character in the account", func(k *Key) { k.Account = "alice\n" }, "Account"},
+		{"unknown algorithm", func(k *Key) { k.Algorithm = 3 }, "Algorithm"},
+		{"5 digits", func(k *Key) { k.Digits = 5 }, "Digits"},
+		{"11 digits", func(k *Key) { k.Digits = 11 }, "Digits"},
+		{"a period of 1.5s", func(k *Key) { k.Period = 1500 * time.Millisecond }, "Period"},
+		{"a negative period", func(k *Key) { k.Period = -30 * time.Second }, "Period"},
+		{"period twice in an HOTP key's Extra", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"1", "2"}} }, "Extra"},
+		{"period in two spellings", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"1"}, "PERIOD": {"2"}} }, "Extra"},
+		{"counter twice in a TOTP key's Extra", func(k *Key) { k.Extra = url.Values{"Counter": {"1", "2"}} }, "Extra"},
+		{"a URI longer than MaxURILength", func(k *Key) { k.Account = strings.Repeat("é", 700) }, "Key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			k := &Key{Issuer: "Example", Account: "alice", Secret: rfc4226Secret}
+			tt.change(k)
+			err := k.Validate()
+			q, qrErr := k.QR()
+			got, parseErr := ParseURI(k.URI())
+			if tt.field == "" {
+				require.NoError(t, err)
+				require.NoError(t, qrErr)
+				assert.NotNil(t, q)
+				require.NoError(t, parseErr, k.URI())
+				assert.Equal(t, withDefaults(k), got)
+				return
+			}
+			assertConfigError(t, err, tt.field)
+			assert.Nil(t, q)
+			assert.Equal(t, err, qrErr, "QR refuses what Validate refuses")
+			if parseErr == nil {
+				assert.NotEqual(t, withDefaults(k), got, "ParseURI must refuse %s or read it differently", k.URI())
+			}
+		})
+	}
+}
+
+// FuzzKeyValidate holds Validate to its promise: a Key is valid exactly when
+// ParseURI reads its URI back as the same key.
+func FuzzKeyValidate(f *testing.F) {
+	f.Add(0, "Example", "alice", []byte("12345678901234567890"), 0, 0, int64(0), uint64(0), "image", "x", uint8(1))
+	f.Add(1, "A:B", "c:d", []byte("1234567890"), 2, 8, int64(90000), uint64(1<<63), "period", "60", uint8(2))
+	f.Add(0, "", " x", []byte("123456789"), 3, 5, int64(1500), uint64(5), "Counter", "", uint8(2))
+	f.Add(2, "👩\u200d💻", "\u200b", []byte{}, -1, 11, int64(-30000), uint64(0), "", "\xff", uint8(0))
+	f.Fuzz(func(t *testing.T, typ int, issuer, account string, secret []byte, alg, digits int, periodMillis int64,
+		counter uint64, extraName, extraValue string, extraTimes uint8) {
+		k := &Key{Type: KeyType(typ), Issuer: issuer, Account: account, Secret: secret, Algorithm: Algorithm(alg),
+			Digits: digits, Period: time.Duration(periodMillis) * time.Millisecond, Counter: counter}
+		if extraTimes > 0 {
+			k.Extra = url.Values{extraName: slices.Repeat([]string{extraValue}, int(extraTimes%4))}
+		}
+		err := k.Validate()
+		got, parseErr := ParseURI(k.URI())
+		same := parseErr == nil && assert.ObjectsAreEqual(withDefaults(k), got)
+		require.Equal(t, same, err == nil, "Validate: %v; ParseURI: %v; URI %q", err, parseErr, k.URI())
+		if err != nil {
+			require.ErrorIs(t, err, ErrInvalidConfig)
+		}
+	})
 }
 
 func TestKeyTOTPAndHOTP(t *testing.T) {
@@ -423,7 +570,7 @@ func TestInteropPyotp(t *testing.T) {
 			assert.Equal(t, k.Digits, got.Digits)
 			assert.Equal(t, strings.ToLower(k.Algorithm.String()), got.Algorithm)
 			var want string
-			if k.Type == "hotp" {
+			if k.Type == TypeHOTP {
 				require.NotNil(t, got.Counter)
 				assert.Equal(t, k.Counter, *got.Counter)
 				want, err = k.HOTP().Generate(k.Counter)

@@ -179,7 +179,7 @@ func otpkitParse() keyFields {
 	if err != nil {
 		panic(err)
 	}
-	return keyFields{k.Type, k.Issuer, k.Account, k.Algorithm.String(), k.Secret, k.Digits, uint64(k.Period / time.Second)}
+	return keyFields{k.Type.String(), k.Issuer, k.Account, k.Algorithm.String(), k.Secret, k.Digits, uint64(k.Period / time.Second)}
 }
 
 func pquernaParse() keyFields {

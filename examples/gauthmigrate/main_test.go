@@ -49,7 +49,9 @@ func realExports(t *testing.T) (uris, keyURIs []string) {
 			require.NoError(t, err)
 			alg, err := otp.ParseAlgorithm(k.Algorithm)
 			require.NoError(t, err)
-			key := &otp.Key{Type: k.Type, Issuer: k.Issuer, Account: k.Account, Secret: secret, Algorithm: alg, Digits: k.Digits, Counter: k.Counter}
+			types := map[string]otp.KeyType{"totp": otp.TypeTOTP, "hotp": otp.TypeHOTP}
+			require.Contains(t, types, k.Type)
+			key := &otp.Key{Type: types[k.Type], Issuer: k.Issuer, Account: k.Account, Secret: secret, Algorithm: alg, Digits: k.Digits, Counter: k.Counter}
 			keyURIs = append(keyURIs, key.URI())
 		}
 	}

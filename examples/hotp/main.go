@@ -133,19 +133,26 @@ func walkthrough(cfg config, p *cli.Prompter, exit *cli.Exit) error {
 	return nil
 }
 
-// newKey makes (or takes) an HOTP key for the account.
+// newKey makes a new HOTP key for the account, or, with -secret, takes the
+// key your app already has. Either way the server goes on from -counter.
 func newKey(cfg config) (*otp.Key, error) {
-	var secret []byte
-	var err error
-	if cfg.secret != "" {
-		secret, err = otp.DecodeSecret(cfg.secret)
-	} else {
-		secret, err = otp.GenerateSecret(0)
+	if cfg.secret == "" {
+		key, err := otp.GenerateHOTPKey(issuer, account)
+		if err != nil {
+			return nil, err
+		}
+		key.Counter = cfg.counter
+		return key, nil
 	}
+	secret, err := otp.DecodeSecret(cfg.secret)
 	if err != nil {
 		return nil, err
 	}
-	return &otp.Key{Type: "hotp", Issuer: issuer, Account: account, Secret: secret, Digits: digits, Counter: cfg.counter}, nil
+	key := &otp.Key{Type: otp.TypeHOTP, Issuer: issuer, Account: account, Secret: secret, Digits: digits, Counter: cfg.counter}
+	if err := key.Validate(); err != nil {
+		return nil, err
+	}
+	return key, nil
 }
 
 // enrol shows the key every way an app can take it.

@@ -233,3 +233,22 @@ func TestHOTPArguments(t *testing.T) {
 		})
 	}
 }
+
+func TestHOTPNewKey(t *testing.T) {
+	t.Parallel()
+	key, err := newKey(config{counter: 13})
+	require.NoError(t, err)
+	assert.Equal(t, otp.TypeHOTP, key.Type)
+	assert.Equal(t, uint64(13), key.Counter)
+	assert.Len(t, key.Secret, otp.DefaultSecretSize)
+	assert.NoError(t, key.Validate())
+
+	key, err = newKey(config{secret: "gezd gnbv gy3t qojq gezd gnbv gy3t qojq"})
+	require.NoError(t, err)
+	assert.Equal(t, "otpauth://hotp/Example%20Corp:bob?secret="+rfcSecret+"&issuer=Example%20Corp&counter=0", key.URI())
+
+	// A secret no app should be enrolled with is refused, as ParseURI
+	// would refuse it.
+	_, err = newKey(config{secret: "AAAA"})
+	assert.ErrorIs(t, err, otp.ErrInvalidConfig)
+}

@@ -49,7 +49,7 @@ func (a *app) showEnrolment(w http.ResponseWriter, r *http.Request, ses session,
 		a.fail(w, r, "open secret", err)
 		return
 	}
-	key := &otp.Key{Type: "totp", Issuer: a.issuer, Account: ses.user, Secret: secret}
+	key := &otp.Key{Type: otp.TypeTOTP, Issuer: a.issuer, Account: ses.user, Secret: secret}
 	code, err := key.QR()
 	if err != nil {
 		a.fail(w, r, "qr", err)
