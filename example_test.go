@@ -62,6 +62,23 @@ func ExampleTOTP_Verify() {
 	// 37037036 true
 }
 
+// A window on one side only: a code typed just after it changed is still
+// accepted, and a code from a clock running ahead is not.
+func ExampleTOTP_lookBehind() {
+	t := otp.TOTP{Secret: secret, LookBehind: 1}
+	now := time.Unix(1111111109, 0)
+	previous, _ := t.Generate(now.Add(-30 * time.Second))
+	next, _ := t.Generate(now.Add(30 * time.Second))
+
+	_, err := t.Verify(previous, now, 0)
+	fmt.Println(err)
+	_, err = t.Verify(next, now, 0)
+	fmt.Println(err)
+	// Output:
+	// <nil>
+	// otp: invalid code
+}
+
 func ExampleTOTP_Remaining() {
 	t := otp.TOTP{Secret: secret}
 	left, _ := t.Remaining(time.Unix(1111111109, 0))

@@ -70,17 +70,20 @@ func TestDigitsPadding(t *testing.T) {
 }
 
 func FuzzVerify(f *testing.F) {
-	f.Add([]byte("12345678901234567890"), 0, 0, int64(30), int64(0), 1, "287082", int64(59), uint64(0))
-	f.Add([]byte("k"), 2, 10, int64(1), int64(-100), 100, "0000000000", int64(1<<40), uint64(1<<60))
-	f.Add([]byte{}, -1, 5, int64(-1), int64(1<<62), -1, "+12345", int64(-5), uint64(1<<64-1))
-	f.Fuzz(func(t *testing.T, secret []byte, alg, digits int, period, epoch int64, skew int, code string, at int64, last uint64) {
+	f.Add([]byte("12345678901234567890"), 0, 0, int64(30), int64(0), 1, 0, 0, "287082", int64(59), uint64(0))
+	f.Add([]byte("k"), 2, 10, int64(1), int64(-100), 100, 0, 0, "0000000000", int64(1<<40), uint64(1<<60))
+	f.Add([]byte{}, -1, 5, int64(-1), int64(1<<62), -1, -1, 1<<62, "+12345", int64(-5), uint64(1<<64-1))
+	f.Add([]byte("12345678901234567890"), 0, 8, int64(30), int64(0), 0, 3, 1, "94287082", int64(119), uint64(0))
+	f.Fuzz(func(t *testing.T, secret []byte, alg, digits int, period, epoch int64, skew, behind, ahead int, code string, at int64, last uint64) {
 		tp := TOTP{
-			Secret:    secret,
-			Algorithm: Algorithm(alg),
-			Digits:    digits,
-			Period:    time.Duration(period) * time.Second,
-			Epoch:     time.Unix(epoch, 0),
-			Skew:      skew,
+			Secret:     secret,
+			Algorithm:  Algorithm(alg),
+			Digits:     digits,
+			Period:     time.Duration(period) * time.Second,
+			Epoch:      time.Unix(epoch, 0),
+			Skew:       skew,
+			LookBehind: behind,
+			LookAhead:  ahead,
 		}
 		now := time.Unix(at, 0)
 		step, err := tp.Verify(code, now, last)
@@ -96,13 +99,13 @@ func FuzzVerify(f *testing.F) {
 		}
 		cur, err := tp.Step(now)
 		require.NoError(t, err)
-		if cur == 0 || skew < 0 || skew > MaxWindow {
+		if _, _, err := tp.window(); cur == 0 || err != nil {
 			return
 		}
 		step, err = tp.Verify(generated, now, cur-1)
 		require.NoError(t, err, "a generated code must verify at the same time")
 		require.GreaterOrEqual(t, step, cur)
-		require.LessOrEqual(t, step-cur, uint64(skew))
+		require.LessOrEqual(t, step-cur, uint64(skew+ahead))
 		h := HOTP{Secret: secret, Algorithm: tp.Algorithm, Digits: digits}
 		next, err := h.Verify(generated, cur)
 		require.NoError(t, err, "HOTP at the TOTP step gives the same code")

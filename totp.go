@@ -10,6 +10,10 @@ import (
 // The zero value of every field but Secret means the RFC default: SHA1,
 // 6 digits, 30-second steps counted from the Unix epoch, no skew.
 type TOTP struct {
+	// Secret is the raw key, not its base32 text:
+	// TOTP{Secret: []byte("JBSWY3DPEHPK3PXP")} makes codes no app shows.
+	// Decode what a key URI or a person gives with [DecodeSecret] (or take
+	// [Key.TOTP] of [ParseURI]'s key).
 	Secret    []byte
 	Algorithm Algorithm     // SHA1 when zero
 	Digits    int           // 6 when zero; 6..10 allowed
@@ -19,6 +23,12 @@ type TOTP struct {
 	// accepts, for clock drift and slow typing. RFC 6238 §5.2 recommends at
 	// most 1. At most MaxWindow.
 	Skew int
+	// LookBehind and LookAhead widen the window on one side only: Verify
+	// accepts Skew+LookBehind steps before the current one and
+	// Skew+LookAhead after it, each at most MaxWindow. LookBehind 1 with
+	// Skew 0 accepts a code typed just after it changed, and no code from
+	// a clock running ahead.
+	LookBehind, LookAhead int
 }
 
 // DefaultPeriod is the time step of RFC 6238 and of every authenticator app.
@@ -106,6 +116,26 @@ func (t TOTP) Remaining(at time.Time) (time.Duration, error) {
 	return time.Duration(c.period)*time.Second - into, nil
 }
 
+// window returns how many steps before and after the current one Verify
+// checks.
+func (t TOTP) window() (behind, ahead uint64, err error) {
+	if err := checkWindow("Skew", t.Skew); err != nil {
+		return 0, 0, err
+	}
+	for _, side := range [...]struct {
+		field string
+		n     int
+	}{{"LookBehind", t.LookBehind}, {"LookAhead", t.LookAhead}} {
+		switch {
+		case side.n < 0:
+			return 0, 0, &ConfigError{Field: side.field, Reason: "negative"}
+		case side.n > MaxWindow-t.Skew: // not Skew+n, which can overflow
+			return 0, 0, &ConfigError{Field: side.field, Reason: "Skew+" + side.field + " is above MaxWindow (" + strconv.Itoa(MaxWindow) + ")"}
+		}
+	}
+	return uint64(t.Skew + t.LookBehind), uint64(t.Skew + t.LookAhead), nil
+}
+
 // Generate returns the code for the time step of at.
 func (t TOTP) Generate(at time.Time) (string, error) {
 	p, c, err := t.check()
@@ -119,9 +149,9 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 	return generate(t.Secret, p, step), nil
 }
 
-// Verify checks code against the steps from Skew before to Skew after the
-// step of at, and returns the step that matched (the latest one, if the
-// code occurs twice in the window).
+// Verify checks code against the steps from Skew+LookBehind before to
+// Skew+LookAhead after the step of at, and returns the step that matched
+// (the latest one, if the code occurs twice in the window).
 //
 // A match at a step <= last is refused with [ErrReplayed]: store the
 // returned step and pass it as last next time, so that each code is
@@ -136,7 +166,8 @@ func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err e
 	if err != nil {
 		return last, err
 	}
-	if err := checkWindow("Skew", t.Skew); err != nil {
+	behind, ahead, err := t.window()
+	if err != nil {
 		return last, err
 	}
 	now, err := c.step(at)
@@ -147,9 +178,8 @@ func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err e
 	if !parseCode(&want, code, p.digits) {
 		return last, ErrInvalidCode
 	}
-	skew := uint64(t.Skew)
-	first := now - min(now, skew)
-	end := now + min(skew, math.MaxUint64-now)
+	first := now - min(now, behind)
+	end := now + min(ahead, math.MaxUint64-now)
 	var m mac
 	m.init(p.alg, t.Secret)
 	offset, ok := m.matchLast(&want, p.digits, first, int(end-first)+1)

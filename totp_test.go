@@ -96,6 +96,42 @@ func TestTOTPVerifyWindowAndReplay(t *testing.T) {
 	}
 }
 
+// TestTOTPOneSidedWindow: LookBehind and LookAhead widen the window on one
+// side only (pyotp #11): a slow typist's code from the step before is
+// accepted without accepting codes from the future, or the reverse.
+func TestTOTPOneSidedWindow(t *testing.T) {
+	t.Parallel()
+	const cur = 37037036
+	code := func(step uint64) string { return mustHOTP(t, HOTP{Secret: rfc4226Secret}, step) }
+	tests := []struct {
+		name                string
+		skew, behind, ahead int
+		accepted, refused   []uint64
+	}{
+		{"zero values: the current step only", 0, 0, 0, []uint64{cur}, []uint64{cur - 1, cur + 1}},
+		{"one step behind, none ahead", 0, 1, 0, []uint64{cur - 1, cur}, []uint64{cur - 2, cur + 1}},
+		{"one step ahead, none behind", 0, 0, 1, []uint64{cur, cur + 1}, []uint64{cur - 1, cur + 2}},
+		{"added to Skew", 1, 2, 0, []uint64{cur - 3, cur - 2, cur - 1, cur, cur + 1}, []uint64{cur - 4, cur + 2}},
+		{"both sides", 0, 2, 1, []uint64{cur - 2, cur + 1}, []uint64{cur - 3, cur + 2}},
+		{"the most on one side", 0, MaxWindow, 0, []uint64{cur - MaxWindow}, []uint64{cur - MaxWindow - 1, cur + 1}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tp := TOTP{Secret: rfc4226Secret, Skew: tt.skew, LookBehind: tt.behind, LookAhead: tt.ahead}
+			for _, step := range tt.accepted {
+				got, err := tp.Verify(code(step), at1111111109, 0)
+				require.NoError(t, err, "step %d", step)
+				assert.Equal(t, step, got)
+			}
+			for _, step := range tt.refused {
+				_, err := tp.Verify(code(step), at1111111109, 0)
+				assert.ErrorIs(t, err, ErrInvalidCode, "step %d", step)
+			}
+		})
+	}
+}
+
 func TestTOTPAcceptedOnce(t *testing.T) {
 	tp := TOTP{Secret: rfc4226Secret, Skew: 1}
 	code, err := tp.Generate(at1111111109)
@@ -232,6 +268,12 @@ func TestTOTPConfigErrors(t *testing.T) {
 		{"nanosecond period", TOTP{Secret: s, Period: 1}, at1111111109, "Period"},
 		{"negative skew", TOTP{Secret: s, Skew: -1}, at1111111109, "Skew"},
 		{"unsafe skew", TOTP{Secret: s, Skew: MaxWindow + 1}, at1111111109, "Skew"},
+		{"negative look-behind", TOTP{Secret: s, LookBehind: -1}, at1111111109, "LookBehind"},
+		{"negative look-ahead", TOTP{Secret: s, LookAhead: -1}, at1111111109, "LookAhead"},
+		{"unsafe look-behind", TOTP{Secret: s, LookBehind: MaxWindow + 1}, at1111111109, "LookBehind"},
+		{"skew and look-behind above MaxWindow", TOTP{Secret: s, Skew: 60, LookBehind: 41}, at1111111109, "LookBehind"},
+		{"skew and look-ahead above MaxWindow", TOTP{Secret: s, Skew: 1, LookAhead: MaxWindow}, at1111111109, "LookAhead"},
+		{"a look-behind that would overflow with skew", TOTP{Secret: s, Skew: 1, LookBehind: math.MaxInt}, at1111111109, "LookBehind"},
 		{"time before the Unix epoch", TOTP{Secret: s}, time.Unix(-1, 0), "Epoch"},
 		{"time before a custom epoch", TOTP{Secret: s, Epoch: time.Unix(100, 1)}, time.Unix(100, 0), "Epoch"},
 		{"zero time", TOTP{Secret: s}, time.Time{}, "Epoch"},
@@ -241,8 +283,8 @@ func TestTOTPConfigErrors(t *testing.T) {
 			step, err := tt.tp.Verify("123456", tt.at, 42)
 			assertConfigError(t, err, tt.field)
 			assert.Equal(t, uint64(42), step)
-			if tt.field == "Skew" {
-				return
+			if tt.field == "Skew" || tt.field == "LookBehind" || tt.field == "LookAhead" {
+				return // only Verify has a window
 			}
 			_, err = tt.tp.Generate(tt.at)
 			assertConfigError(t, err, tt.field)
