@@ -16,18 +16,16 @@ const MaxSecretSize = 1024
 
 // GenerateSecret returns size random bytes from crypto/rand. A size of 0
 // means [DefaultSecretSize]; fewer than 16 bytes (128 bits, RFC 4226 R6) or
-// more than [MaxSecretSize] is an error.
+// more than [MaxSecretSize] is a [*ConfigError] for "size".
 func GenerateSecret(size int) ([]byte, error) {
 	if size == 0 {
 		size = DefaultSecretSize
 	}
 	if size < 16 || size > MaxSecretSize {
-		return nil, &SecretError{Reason: "size " + strconv.Itoa(size) + " is outside 16.." + strconv.Itoa(MaxSecretSize) + " bytes"}
+		return nil, &ConfigError{Field: "size", Reason: strconv.Itoa(size) + " is outside 16.." + strconv.Itoa(MaxSecretSize) + " bytes"}
 	}
 	secret := make([]byte, size)
-	if _, err := rand.Read(secret); err != nil {
-		return nil, &SecretError{Reason: "reading random bytes failed"}
-	}
+	rand.Read(secret) // never fails (Go 1.24 on): it crashes the program rather than return weak bytes
 	return secret, nil
 }
 
@@ -55,8 +53,9 @@ func FormatSecret(secret []byte) string {
 	return b.String()
 }
 
-// SecretError reports a secret that cannot be decoded or generated. It never
-// holds the secret or any character of it.
+// SecretError reports a secret's text that cannot be used: not base32
+// ([DecodeSecret]), or, in a key URI or export, too short to enrol. It
+// never holds the secret or any character of it.
 type SecretError struct {
 	Reason string
 }

@@ -5,6 +5,9 @@ import "math"
 // HOTP generates and verifies counter-based one-time passwords (RFC 4226).
 // The zero values of Algorithm and Digits mean SHA1 and 6.
 type HOTP struct {
+	// Secret is the raw key, not its base32 text: decode what a key URI or
+	// a person gives with [DecodeSecret] (or take [Key.HOTP] of
+	// [ParseURI]'s key).
 	Secret    []byte
 	Algorithm Algorithm // SHA1 when zero
 	Digits    int       // 6 when zero; 6..10 allowed

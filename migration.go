@@ -165,7 +165,7 @@ func parsePayload(data []byte) (*Migration, error) {
 				k, err = parseEntry(f)
 			}
 			if err != nil {
-				return nil, entryError(name, len(m.Keys), err.Error(), nil)
+				return nil, entryError(name, len(m.Keys), err.Error(), errors.Unwrap(err))
 			}
 			m.Keys = append(m.Keys, k)
 		case known:
@@ -325,6 +325,9 @@ func (p *otpParameters) key() (*Key, error) {
 		account = strings.TrimPrefix(account, p.issuer+":")
 	}
 	k.Account = strings.TrimLeft(account, " ")
+	if err := checkKeySecret(k.Secret); err != nil {
+		return nil, &causeError{"secret: " + err.Reason, err} // as ParseURI: also an ErrInvalidSecret
+	}
 	// ParseURI's rules, so that a key one reads the other reads too.
 	var ce *ConfigError
 	if err := k.Validate(); errors.As(err, &ce) {
@@ -332,6 +335,15 @@ func (p *otpParameters) key() (*Key, error) {
 	}
 	return k, nil
 }
+
+// causeError is a reason with the error behind it, for errors.Is.
+type causeError struct {
+	reason string
+	cause  error
+}
+
+func (e *causeError) Error() string { return e.reason }
+func (e *causeError) Unwrap() error { return e.cause }
 
 // entryField names the OtpParameters field that a Key field comes from.
 func entryField(keyField string) string {
@@ -386,9 +398,7 @@ func MigrationURIs(keys []*Key, perURI int) ([]string, error) {
 		return nil, migrationError("keys", "more batches than an int32 counts")
 	}
 	var id [4]byte
-	if _, err := rand.Read(id[:]); err != nil {
-		return nil, migrationError("batch_id", "reading random bytes failed")
-	}
+	rand.Read(id[:]) // never fails (Go 1.24 on)
 	m := Migration{Version: migrationVersion, BatchSize: batches, BatchID: int32(binary.BigEndian.Uint32(id[:]))}
 	uris := make([]string, 0, batches)
 	for first := 0; first < len(keys); first += perURI {

@@ -205,6 +205,7 @@ func TestParseMigrationURIErrors(t *testing.T) {
 		entry   string
 		index   int
 		reason  string
+		secret  bool // the secret is the problem: also an ErrInvalidSecret
 	}{
 		{name: "secret as a varint", payload: entry("0805", bobField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "secret: wire type 0, want 2"},
 		{name: "type as bytes", payload: entry(testSecretField, bobField, sha1Six, "3200"), entry: "otp_parameters[0]", reason: "type: wire type 2, want 0"},
@@ -219,7 +220,7 @@ func TestParseMigrationURIErrors(t *testing.T) {
 		{name: "group in an entry", payload: entry(goodEntry, "43"), entry: "otp_parameters[0]", reason: "field 8: wire type 3 is not supported"},
 		{name: "secret twice", payload: entry(goodEntry, testSecretField), entry: "otp_parameters[0]", reason: "secret: given more than once"},
 		{name: "type twice", payload: entry(goodEntry, "3001"), entry: "otp_parameters[0]", reason: "type: given more than once"},
-		{name: "secret of 72 bits", payload: entry(lenField("0a", str("123456789")), bobField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "secret: shorter than 80 bits"},
+		{name: "secret of 72 bits", payload: entry(lenField("0a", str("123456789")), bobField, sha1Six, totpType), entry: "otp_parameters[0]", reason: "secret: shorter than 80 bits", secret: true},
 		{name: "MD5", payload: entry(testSecretField, bobField, "2004", "2801", totpType), entry: "otp_parameters[0]", reason: "algorithm: MD5 is not supported"},
 		{name: "unknown algorithm", payload: entry(testSecretField, bobField, "2005", "2801", totpType), entry: "otp_parameters[0]", reason: "algorithm: unknown value 5"},
 		{name: "huge algorithm", payload: entry(testSecretField, bobField, "20ffffffffffffffffff01", "2801", totpType), entry: "otp_parameters[0]", reason: "algorithm: unknown value 18446744073709551615"},
@@ -275,6 +276,8 @@ func TestParseMigrationURIErrors(t *testing.T) {
 			assert.True(t, strings.HasPrefix(me.Reason, tt.reason), "reason %q, want %q", me.Reason, tt.reason)
 			assert.NotContains(t, err.Error(), "12345678901234567890")
 			assert.NotContains(t, err.Error(), EncodeSecret([]byte("12345678901234567890")))
+			assert.Equal(t, tt.secret, errors.Is(err, ErrInvalidSecret), "ErrInvalidSecret")
+			assert.NotErrorIs(t, err, ErrInvalidConfig, "an export is no value of the program's")
 		})
 	}
 }

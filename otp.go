@@ -4,10 +4,16 @@
 //
 // # Enrolment
 //
-// [GenerateKey] makes a TOTP [Key] with a fresh random secret. Show the user
-// [Key.QR] (or the secret from [EncodeSecret]) and store the secret on the
-// server. Ask the user for a first code before switching two-factor
-// authentication on.
+// [GenerateKey] makes a TOTP [Key] with a fresh random secret
+// ([GenerateHOTPKey] a counter-based one). Show the user [Key.QR], and under
+// it, for people who cannot scan, the secret as [FormatSecret] writes it for
+// typing; store the secret on the server. Ask the user for a first code
+// before switching two-factor authentication on.
+//
+// Secrets are raw bytes everywhere in this package ([HOTP.Secret],
+// [TOTP.Secret], [Key.Secret]), never base32 text: [DecodeSecret] turns
+// what people and key URIs write into bytes, [EncodeSecret] and
+// [FormatSecret] turn bytes into text.
 //
 // # Verification
 //
@@ -23,9 +29,36 @@
 //
 // # Errors
 //
-// Callers branch with errors.Is on [ErrInvalidCode], [ErrReplayed],
-// [ErrInvalidConfig], [ErrInvalidSecret] and [ErrInvalidURI]. No error
-// message ever contains a secret or a whole key URI.
+// Each concern has one sentinel, for errors.Is, and at most one error type,
+// for errors.As, that says where the problem is. Which concern an error
+// belongs to depends on where the bad value came from: the person typing a
+// code, the program's own settings, or text from outside.
+//
+//   - The code: [ErrInvalidCode] (wrong, or malformed) and [ErrReplayed]
+//     (right, but its step was used). These are the user's; count them.
+//   - The program's own values: [*ConfigError], for [ErrInvalidConfig],
+//     names the field or argument: a field of [HOTP], [TOTP], [Key] (see
+//     [Key.Validate]), [Guard] or [Policy], an argument such as
+//     GenerateSecret's size or a time before the Epoch ("at"). They mean
+//     a bug or a bad setting on the server, never the user's fault.
+//   - A secret's text: [*SecretError], for [ErrInvalidSecret], from
+//     [DecodeSecret]. A key URI's secret that is not base32, and a key
+//     URI's or an export's secret shorter than 80 bits, are one too,
+//     inside the [*URIError] or [*MigrationError] that says where.
+//   - A key URI: [*URIError], for [ErrInvalidURI], names the part.
+//   - A Google Authenticator export: [*MigrationError], for
+//     [ErrInvalidMigration], names the entry; a key that [MigrationURIs]
+//     cannot write also holds the key's [*ConfigError].
+//   - A QR code: [ErrQRTooLong] when the text does not fit.
+//   - A [Guard]'s refusals: [ErrThrottled] (a [*ThrottleError] with the
+//     wait), [ErrLocked] and [ErrConflict]; a [*StoreError] wraps what the
+//     [Store] returned.
+//
+// So an empty TOTP.Secret is a *ConfigError (the program's value) while
+// DecodeSecret("") is a *SecretError (text from outside), and a key URI
+// with digits=5 is a *URIError, not an ErrInvalidConfig: the URI came from
+// outside. No error message ever contains a secret, a code or a whole key
+// URI.
 package otp
 
 import (
@@ -122,9 +155,11 @@ var (
 	// ErrReplayed means the code matches, but at a step that was already
 	// used (at or before last): RFC 6238 §5.2 accepts a code only once.
 	ErrReplayed = errors.New("otp: code already used")
-	// ErrInvalidConfig is wrapped by every [ConfigError].
+	// ErrInvalidConfig is wrapped by every [ConfigError]: a value the
+	// program set cannot be used.
 	ErrInvalidConfig = errors.New("otp: invalid configuration")
-	// ErrInvalidSecret means a secret could not be decoded or generated.
+	// ErrInvalidSecret is wrapped by every [SecretError]: a secret's text
+	// cannot be used.
 	ErrInvalidSecret = errors.New("otp: invalid secret")
 )
 
@@ -134,10 +169,11 @@ var (
 // digits, so larger windows are refused as unsafe.
 const MaxWindow = 100
 
-// ConfigError reports a field of [HOTP], [TOTP] or [Key] that cannot be
-// used. It never holds the secret.
+// ConfigError reports a value the program set that cannot be used: a field
+// of [HOTP], [TOTP], [Key], [Guard] or [Policy], or an argument. It never
+// holds the secret.
 type ConfigError struct {
-	Field  string // the struct field, such as "Digits"
+	Field  string // the struct field, such as "Digits", or the argument, such as "at"
 	Reason string
 }
 

@@ -76,7 +76,7 @@ func checkPeriod(d time.Duration) error {
 // 292 years.
 func (c clock) elapsed(at time.Time) (secs uint64, nanos int, err error) {
 	if at.Before(c.epoch) {
-		return 0, 0, &ConfigError{Field: "Epoch", Reason: "later than the time given"}
+		return 0, 0, &ConfigError{Field: "at", Reason: at.UTC().Format(time.RFC3339Nano) + " is before the epoch " + c.epoch.UTC().Format(time.RFC3339Nano)}
 	}
 	secs = uint64(at.Unix()) - uint64(c.epoch.Unix())
 	nanos = at.Nanosecond() - c.epoch.Nanosecond()

@@ -274,9 +274,10 @@ func TestTOTPConfigErrors(t *testing.T) {
 		{"skew and look-behind above MaxWindow", TOTP{Secret: s, Skew: 60, LookBehind: 41}, at1111111109, "LookBehind"},
 		{"skew and look-ahead above MaxWindow", TOTP{Secret: s, Skew: 1, LookAhead: MaxWindow}, at1111111109, "LookAhead"},
 		{"a look-behind that would overflow with skew", TOTP{Secret: s, Skew: 1, LookBehind: math.MaxInt}, at1111111109, "LookBehind"},
-		{"time before the Unix epoch", TOTP{Secret: s}, time.Unix(-1, 0), "Epoch"},
-		{"time before a custom epoch", TOTP{Secret: s, Epoch: time.Unix(100, 1)}, time.Unix(100, 0), "Epoch"},
-		{"zero time", TOTP{Secret: s}, time.Time{}, "Epoch"},
+		// The time given is wrong, not the Epoch field.
+		{"time before the Unix epoch", TOTP{Secret: s}, time.Unix(-1, 0), "at"},
+		{"time before a custom epoch", TOTP{Secret: s, Epoch: time.Unix(100, 1)}, time.Unix(100, 0), "at"},
+		{"zero time", TOTP{Secret: s}, time.Time{}, "at"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -229,8 +229,8 @@ func (k *Key) HOTP() HOTP {
 // refused before it is read. Parameters it does not know go to
 // [Key.Extra].
 //
-// Errors are [*URIError]s that name the part that is wrong and never
-// contain the URI or the secret.
+// Every error is a [*URIError] that names the part that is wrong, and
+// never contains the URI or the secret.
 func ParseURI(uri string) (*Key, error) {
 	if len(uri) > MaxURILength {
 		return nil, uriError("uri", "longer than "+strconv.Itoa(MaxURILength)+" bytes")
@@ -374,7 +374,7 @@ func (k *Key) setParam(name, value string) error {
 	switch name {
 	case "algorithm":
 		if k.Algorithm, err = ParseAlgorithm(value); err != nil {
-			return &URIError{Part: name, Reason: "not SHA1, SHA256 or SHA512", Err: err}
+			return uriError(name, "not SHA1, SHA256 or SHA512")
 		}
 	case "digits":
 		n, ok := parseDecimal(value)

@@ -134,11 +134,51 @@ func secretsIn(uri string) []string {
 	return out
 }
 
+// TestParseURIErrorsWrap: every error of a key URI is a *URIError for
+// ErrInvalidURI, and none is ErrInvalidConfig, which is for the program's
+// own values: a caller that answers ErrInvalidConfig with "the server is
+// misconfigured" must not say so of a URI someone pasted. A secret's text
+// that cannot be used is also an ErrInvalidSecret, as from DecodeSecret.
 func TestParseURIErrorsWrap(t *testing.T) {
-	_, err := ParseURI("otpauth://totp/bob?secret=JBSWY3DPEHPK3PX1")
-	assert.ErrorIs(t, err, ErrInvalidSecret)
-	_, err = ParseURI("otpauth://totp/bob?secret=JBSWY3DPEHPK3PXP&algorithm=MD5")
-	assert.ErrorIs(t, err, ErrInvalidConfig)
+	t.Parallel()
+	tests := []struct {
+		param  string
+		secret bool
+	}{
+		{"algorithm=MD5", false},
+		{"algorithm=SHA-3", false},
+		{"digits=5", false},
+		{"digits=x", false},
+		{"period=0", false},
+		{"period=1.5", false},
+		{"counter=-1", false},
+		{"secret=JBSWY3DPEHPK3PX1", true},
+		{"secret=JBSWY3DPEHPK3===", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.param, func(t *testing.T) {
+			t.Parallel()
+			uri := "otpauth://totp/bob?" + tt.param
+			if strings.HasPrefix(tt.param, "counter") {
+				uri = "otpauth://hotp/bob?" + tt.param
+			}
+			if !tt.secret {
+				uri += "&secret=JBSWY3DPEHPK3PXP"
+			}
+			_, err := ParseURI(uri)
+			part, _, _ := strings.Cut(tt.param, "=")
+			assertURIError(t, err, part, uri)
+			assert.NotErrorIs(t, err, ErrInvalidConfig)
+			var ce *ConfigError
+			assert.False(t, errors.As(err, &ce), "no *ConfigError inside")
+			if tt.secret {
+				var se *SecretError
+				assert.ErrorAs(t, err, &se)
+			} else {
+				assert.NotErrorIs(t, err, ErrInvalidSecret)
+			}
+		})
+	}
 }
 
 func TestParseURIRefusesShortSecrets(t *testing.T) {

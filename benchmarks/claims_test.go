@@ -56,7 +56,7 @@ func TestReadmeComparison(t *testing.T) {
 		assert.Len(t, pk.Secret(), 2, "pquerna generates a one-byte secret")
 
 		_, err = otp.GenerateSecret(1)
-		assert.ErrorIs(t, err, otp.ErrInvalidSecret)
+		assert.ErrorIs(t, err, otp.ErrInvalidConfig)
 	})
 
 	t.Run("verification returns the step, so a code is accepted once", func(t *testing.T) {
