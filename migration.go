@@ -93,8 +93,8 @@ func entryError(list string, i int, reason string, err error) error {
 // error. An export with no accounts is an error.
 //
 // Like [ParseURI] it refuses input longer than [MaxURILength] before reading
-// it. Errors are [*MigrationError]s naming the account and field that is
-// wrong, and never contain the URI or a secret.
+// it. Every error is a [*MigrationError] naming the account and field that
+// is wrong, and never contains the URI or a secret.
 func ParseMigrationURI(uri string) (*Migration, error) {
 	if len(uri) > MaxURILength {
 		return nil, migrationError("uri", "longer than "+strconv.Itoa(MaxURILength)+" bytes")

@@ -89,8 +89,8 @@ func uriError(part, reason string) error { return &URIError{Part: part, Reason: 
 // 6 digits, 30-second steps. The account must not be empty or start with a
 // space; the issuer must not hold a colon, which Google's Key URI Format
 // forbids there because it separates the issuer from the account in the
-// label; and neither name may hold control or invisible characters. Errors
-// are [*ConfigError]s naming Issuer or Account.
+// label; and neither name may hold control or invisible characters. An
+// error is a [*ConfigError] naming Issuer or Account.
 func GenerateKey(issuer, account string) (*Key, error) {
 	return generateKey(TypeTOTP, issuer, account)
 }
