@@ -41,6 +41,18 @@ func TestReadmeComparison(t *testing.T) {
 		assert.ErrorIs(t, err, otp.ErrInvalidURI)
 	})
 
+	t.Run("parameters after a # are not read as parameters", func(t *testing.T) {
+		// Browsers, net/url and urllib end the query at '#': a parser that
+		// read on would show another issuer than they do.
+		uri := "otpauth://totp/Evil:alice?secret=JBSWY3DPEHPK3PXP&x=#&issuer=Good"
+		pk, err := pquerna.NewKeyFromURL(uri)
+		require.NoError(t, err)
+		assert.Equal(t, "Evil", pk.Issuer(), "pquerna drops the fragment, as net/url does")
+
+		_, err = otp.ParseURI(uri)
+		assert.ErrorIs(t, err, otp.ErrInvalidURI, "otp refuses it, so that no two parsers disagree")
+	})
+
 	t.Run("MD5 is refused", func(t *testing.T) {
 		pk, err := pquerna.NewKeyFromURL("otpauth://totp/x?secret=JBSWY3DPEHPK3PXP&algorithm=MD5")
 		require.NoError(t, err)
