@@ -12,6 +12,7 @@ import (
 )
 
 func TestGenerateSecret(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		size int
@@ -42,6 +43,7 @@ func TestGenerateSecret(t *testing.T) {
 }
 
 func TestEncodeSecret(t *testing.T) {
+	t.Parallel()
 	// RFC 4648 §10 vectors, without padding.
 	tests := []struct{ in, want string }{
 		{"f", "MY"},
@@ -63,6 +65,7 @@ func TestEncodeSecret(t *testing.T) {
 }
 
 func TestDecodeSecretLenient(t *testing.T) {
+	t.Parallel()
 	want := []byte("12345678901234567890")
 	for _, in := range []string{
 		"GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ",
@@ -94,6 +97,7 @@ func TestDecodeSecretLenient(t *testing.T) {
 }
 
 func TestDecodeSecretRejects(t *testing.T) {
+	t.Parallel()
 	const secretish = "JBSWY3DPEHPK3PXP"
 	tests := []struct{ name, in string }{
 		{"empty", ""},
@@ -128,6 +132,7 @@ func TestDecodeSecretRejects(t *testing.T) {
 }
 
 func TestDecodeSecretMatchesStdlib(t *testing.T) {
+	t.Parallel()
 	// Every canonical encoding decodes as encoding/base32 decodes it.
 	for n := 1; n <= 70; n++ {
 		secret := bytes.Repeat([]byte{byte(n), 0xa5, 0x3c}, n)[:n]
@@ -175,6 +180,7 @@ func FuzzDecodeSecret(f *testing.F) {
 }
 
 func TestFormatSecret(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ in, want string }{
 		{"12345678901234567890", "GEZD GNBV GY3T QOJQ GEZD GNBV GY3T QOJQ"},
 		{"fooba", "MZXW 6YTB"},

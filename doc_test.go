@@ -153,3 +153,46 @@ func TestPackageDocListsEveryError(t *testing.T) {
 		}
 	}
 }
+
+// serialTests may not run in parallel, each for its reason.
+var serialTests = map[string]string{
+	"TestMultiProcessChild": "a child process of the multi-process tests, not a test of its own",
+}
+
+// TestTestsRunInParallel keeps `go test ./...` fast on a 2-core machine:
+// every test of the package starts with t.Parallel(), so that slow ones
+// (QR codes scanned by zbarimg, cross-checks with oathtool and pyotp, the
+// Guard's races) overlap instead of queueing.
+func TestTestsRunInParallel(t *testing.T) {
+	t.Parallel()
+	paths, err := filepath.Glob("*_test.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	for _, path := range paths {
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		require.NoError(t, err)
+		for _, d := range f.Decls {
+			fn, ok := d.(*ast.FuncDecl)
+			if !ok || fn.Recv != nil || !strings.HasPrefix(fn.Name.Name, "Test") || serialTests[fn.Name.Name] != "" {
+				continue
+			}
+			assert.True(t, startsWithParallel(fn.Body), "%s: %s does not start with t.Parallel()", path, fn.Name.Name)
+		}
+	}
+}
+
+func startsWithParallel(body *ast.BlockStmt) bool {
+	if len(body.List) == 0 {
+		return false
+	}
+	stmt, ok := body.List[0].(*ast.ExprStmt)
+	if !ok {
+		return false
+	}
+	call, ok := stmt.X.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	sel, ok := call.Fun.(*ast.SelectorExpr)
+	return ok && sel.Sel.Name == "Parallel"
+}

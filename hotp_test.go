@@ -24,6 +24,7 @@ type rfc4226 struct {
 }
 
 func TestHOTPRFC4226Vectors(t *testing.T) {
+	t.Parallel()
 	var v rfc4226
 	loadJSON(t, "rfc4226.json", &v)
 	require.Len(t, v.Cases, 10, v.Source)
@@ -47,6 +48,7 @@ func TestHOTPRFC4226Vectors(t *testing.T) {
 var rfc4226Secret = []byte("12345678901234567890")
 
 func TestHOTPVerifyLookAhead(t *testing.T) {
+	t.Parallel()
 	h := HOTP{Secret: rfc4226Secret, LookAhead: 3}
 	tests := []struct {
 		name    string
@@ -94,6 +96,7 @@ func mustHOTP(t *testing.T, h HOTP, counter uint64) string {
 }
 
 func TestHOTPLatestMatchWins(t *testing.T) {
+	t.Parallel()
 	// The later occurrence of a code repeated in the window must be the one
 	// accepted, burning the counters before it.
 	code, first, second := repeatedCode(t)
@@ -120,6 +123,7 @@ func repeatedCode(t *testing.T) (code string, first, second uint64) {
 }
 
 func TestHOTPConfigErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		h     HOTP
@@ -158,6 +162,7 @@ func assertConfigError(t *testing.T, err error, field string) {
 }
 
 func TestHOTPLongSecretIsHashedFirst(t *testing.T) {
+	t.Parallel()
 	// HMAC hashes a key longer than the block size; a 65-byte key and its
 	// SHA-1 digest are therefore the same HMAC key.
 	long := []byte("0123456789012345678901234567890123456789012345678901234567890123X")

@@ -20,6 +20,7 @@ import (
 // counters, periods, epochs and times. The seed is fixed so that a failure
 // can be reproduced.
 func TestCrossCheckOathtool(t *testing.T) {
+	t.Parallel()
 	oathtool := requireTool(t, "oathtool", "oathtool")
 	rng := rand.New(rand.NewPCG(4226, 6238))
 	oath := func(args ...string) string {

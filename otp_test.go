@@ -14,6 +14,7 @@ import (
 )
 
 func TestAlgorithmString(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		alg  Algorithm
 		want string
@@ -32,6 +33,7 @@ func TestAlgorithmString(t *testing.T) {
 }
 
 func TestParseAlgorithm(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		in   string
 		want Algorithm
@@ -57,6 +59,7 @@ func TestParseAlgorithm(t *testing.T) {
 }
 
 func TestDigitsPadding(t *testing.T) {
+	t.Parallel()
 	// RFC 4226 Appendix D gives 1284755224 as the truncated value of
 	// counter 0; a code of d digits is its last d digits.
 	h := HOTP{Secret: rfc4226Secret}
@@ -117,6 +120,7 @@ func FuzzVerify(f *testing.F) {
 // the standard library and rsc.io/qr, nothing else. (Examples and tests may
 // use more.)
 func TestLibraryImports(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob("*.go")
 	require.NoError(t, err)
 	fset := token.NewFileSet()

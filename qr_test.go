@@ -57,15 +57,18 @@ func encodePNG(t *testing.T, img image.Image) []byte {
 }
 
 func TestQRScannable(t *testing.T) {
+	t.Parallel()
 	rsvg := requireTool(t, "rsvg-convert", "librsvg2-bin")
 	for name, text := range qrTexts(t) {
 		for _, level := range []QRLevel{QRLevelM, QRLevelL, QRLevelH} {
 			q, err := EncodeQRLevel(text, level)
 			require.NoError(t, err)
 			t.Run(name+"/level"+string("MLQH"[level])+"/PNG", func(t *testing.T) {
+				t.Parallel()
 				assert.Equal(t, text, zbar(t, q.PNG(4)))
 			})
 			t.Run(name+"/level"+string("MLQH"[level])+"/PNG scale 1", func(t *testing.T) {
+				t.Parallel()
 				// A one-pixel module is too small for zbar: scale the
 				// decoded PNG up without smoothing first.
 				img, err := png.Decode(bytes.NewReader(q.PNG(1)))
@@ -73,9 +76,11 @@ func TestQRScannable(t *testing.T) {
 				assert.Equal(t, text, zbar(t, encodePNG(t, upscale(img, 4))))
 			})
 			t.Run(name+"/level"+string("MLQH"[level])+"/Image", func(t *testing.T) {
+				t.Parallel()
 				assert.Equal(t, text, zbar(t, encodePNG(t, q.Image(3))))
 			})
 			t.Run(name+"/level"+string("MLQH"[level])+"/SVG", func(t *testing.T) {
+				t.Parallel()
 				dir := t.TempDir()
 				svgPath, pngPath := filepath.Join(dir, "code.svg"), filepath.Join(dir, "code.png")
 				require.NoError(t, os.WriteFile(svgPath, []byte(q.SVG()), 0o600))
@@ -86,9 +91,11 @@ func TestQRScannable(t *testing.T) {
 				assert.Equal(t, text, zbar(t, data))
 			})
 			t.Run(name+"/level"+string("MLQH"[level])+"/String", func(t *testing.T) {
+				t.Parallel()
 				assert.Equal(t, text, zbar(t, encodePNG(t, textToImage(t, q.String(), false))))
 			})
 			t.Run(name+"/level"+string("MLQH"[level])+"/StringLightBackground", func(t *testing.T) {
+				t.Parallel()
 				assert.Equal(t, text, zbar(t, encodePNG(t, textToImage(t, q.StringLightBackground(), true))))
 			})
 		}
@@ -169,6 +176,7 @@ func assertModules(t *testing.T, q *QR, img image.Image, scale int) {
 func gray(c color.Color) uint8 { return color.GrayModel.Convert(c).(color.Gray).Y }
 
 func TestQRPixels(t *testing.T) {
+	t.Parallel()
 	for name, text := range qrTexts(t) {
 		q, err := EncodeQR(text)
 		require.NoError(t, err)
@@ -178,6 +186,7 @@ func TestQRPixels(t *testing.T) {
 		}
 		for _, scale := range scales {
 			t.Run(name+"/"+string(rune('0'+scale%10)), func(t *testing.T) {
+				t.Parallel()
 				img, err := png.Decode(bytes.NewReader(q.PNG(scale)))
 				require.NoError(t, err)
 				assertModules(t, q, img, scale)
@@ -188,6 +197,7 @@ func TestQRPixels(t *testing.T) {
 }
 
 func TestQRScaleBounds(t *testing.T) {
+	t.Parallel()
 	q, err := EncodeQR("otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ")
 	require.NoError(t, err)
 	side := q.Size() + 8
@@ -214,6 +224,7 @@ func TestQRScaleBounds(t *testing.T) {
 }
 
 func TestQRTooLong(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name  string
 		text  string
@@ -240,6 +251,7 @@ func TestQRTooLong(t *testing.T) {
 }
 
 func TestQRSVG(t *testing.T) {
+	t.Parallel()
 	q, err := EncodeQR("otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ")
 	require.NoError(t, err)
 	svg := q.SVG()
@@ -263,6 +275,7 @@ func TestQRSVG(t *testing.T) {
 }
 
 func TestQRString(t *testing.T) {
+	t.Parallel()
 	q, err := EncodeQR("otpauth://totp/a?secret=GEZDGNBVGY3TQOJQ")
 	require.NoError(t, err)
 	side := q.Size() + 8
@@ -283,6 +296,7 @@ func TestQRString(t *testing.T) {
 }
 
 func TestKeyQR(t *testing.T) {
+	t.Parallel()
 	k, err := GenerateKey("Example", "alice@example.com")
 	require.NoError(t, err)
 	q, err := k.QR()

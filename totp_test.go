@@ -27,6 +27,7 @@ type rfc6238 struct {
 }
 
 func TestTOTPRFC6238Vectors(t *testing.T) {
+	t.Parallel()
 	var v rfc6238
 	loadJSON(t, "rfc6238.json", &v)
 	require.Len(t, v.Cases, 18, v.Source)
@@ -57,6 +58,7 @@ func TestTOTPRFC6238Vectors(t *testing.T) {
 var at1111111109 = time.Unix(1111111109, 0)
 
 func TestTOTPVerifyWindowAndReplay(t *testing.T) {
+	t.Parallel()
 	tp := TOTP{Secret: rfc4226Secret, Skew: 1}
 	now := at1111111109
 	const cur = 37037036
@@ -133,6 +135,7 @@ func TestTOTPOneSidedWindow(t *testing.T) {
 }
 
 func TestTOTPAcceptedOnce(t *testing.T) {
+	t.Parallel()
 	tp := TOTP{Secret: rfc4226Secret, Skew: 1}
 	code, err := tp.Generate(at1111111109)
 	require.NoError(t, err)
@@ -146,6 +149,7 @@ func TestTOTPAcceptedOnce(t *testing.T) {
 }
 
 func TestTOTPSkewZero(t *testing.T) {
+	t.Parallel()
 	tp := TOTP{Secret: rfc4226Secret}
 	prev, err := tp.Generate(at1111111109.Add(-30 * time.Second))
 	require.NoError(t, err)
@@ -154,6 +158,7 @@ func TestTOTPSkewZero(t *testing.T) {
 }
 
 func TestTOTPWindowStopsAtStepZero(t *testing.T) {
+	t.Parallel()
 	tp := TOTP{Secret: rfc4226Secret, Skew: 2}
 	step0 := mustHOTP(t, HOTP{Secret: rfc4226Secret}, 0)
 	step1 := mustHOTP(t, HOTP{Secret: rfc4226Secret}, 1)
@@ -168,6 +173,7 @@ func TestTOTPWindowStopsAtStepZero(t *testing.T) {
 }
 
 func TestTOTPLatestMatchWins(t *testing.T) {
+	t.Parallel()
 	// At the step of a code's first occurrence, with the second inside the
 	// window, Verify must return the later step.
 	code, first, second := repeatedCode(t)
@@ -177,6 +183,7 @@ func TestTOTPLatestMatchWins(t *testing.T) {
 }
 
 func TestTOTPFarFuture(t *testing.T) {
+	t.Parallel()
 	// Steps past 2^32 and times past 2038 use the full 64-bit counter.
 	h := HOTP{Secret: rfc4226Secret, Digits: 8}
 	tests := []struct {
@@ -206,6 +213,7 @@ func TestTOTPFarFuture(t *testing.T) {
 }
 
 func TestTOTPEpochAndPeriod(t *testing.T) {
+	t.Parallel()
 	epoch := time.Date(2020, 1, 1, 0, 0, 0, 500_000_000, time.UTC)
 	tp := TOTP{Secret: rfc4226Secret, Epoch: epoch, Period: 45 * time.Second}
 	tests := []struct {
@@ -232,6 +240,7 @@ func TestTOTPEpochAndPeriod(t *testing.T) {
 }
 
 func TestTOTPRemaining(t *testing.T) {
+	t.Parallel()
 	tp := TOTP{Secret: rfc4226Secret}
 	tests := []struct {
 		at   time.Time
@@ -251,6 +260,7 @@ func TestTOTPRemaining(t *testing.T) {
 }
 
 func TestTOTPConfigErrors(t *testing.T) {
+	t.Parallel()
 	s := rfc4226Secret
 	tests := []struct {
 		name  string

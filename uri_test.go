@@ -81,6 +81,7 @@ func (c uriCase) want(t *testing.T) *Key {
 }
 
 func TestParseURICorpus(t *testing.T) {
+	t.Parallel()
 	for _, c := range loadURICorpus(t) {
 		t.Run(c.Name, func(t *testing.T) {
 			k, err := ParseURI(c.URI)
@@ -231,6 +232,7 @@ func TestParseURIRoundTripWithinLimit(t *testing.T) {
 }
 
 func TestKeyURI(t *testing.T) {
+	t.Parallel()
 	secret := []byte("12345678901234567890")
 	tests := []struct {
 		name string
@@ -265,6 +267,7 @@ func TestKeyURI(t *testing.T) {
 }
 
 func TestKeyURIRoundTripAwkwardNames(t *testing.T) {
+	t.Parallel()
 	names := []string{"a b", "a+b", "a&b=c", "50%", "x/y?z#w", "C++ & C#", "ü", "👩‍💻", "tab-free ~._-", "trailing ", "a:b"}
 	for _, issuer := range append([]string{""}, names...) {
 		for _, account := range names {
@@ -280,6 +283,7 @@ func TestKeyURIRoundTripAwkwardNames(t *testing.T) {
 }
 
 func TestGenerateKey(t *testing.T) {
+	t.Parallel()
 	k, err := GenerateKey("Example", "alice@example.com")
 	require.NoError(t, err)
 	assert.Equal(t, TypeTOTP, k.Type)
@@ -513,6 +517,7 @@ func FuzzKeyValidate(f *testing.F) {
 }
 
 func TestKeyTOTPAndHOTP(t *testing.T) {
+	t.Parallel()
 	k, err := ParseURI("otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&digits=8")
 	require.NoError(t, err)
 	code, err := k.TOTP().Generate(time.Unix(59, 0))
@@ -564,6 +569,7 @@ func findPyotp(t *testing.T) string {
 // TestInteropPyotp checks that pyotp, the reference Python library, reads
 // what Key.URI writes exactly as ParseURI does.
 func TestInteropPyotp(t *testing.T) {
+	t.Parallel()
 	py := findPyotp(t)
 	var keys []*Key
 	for _, c := range loadURICorpus(t) {
