@@ -247,6 +247,9 @@ type mac struct {
 	// inner digest into them.
 	innerBlock, outerBlock [sha512.BlockSize]byte
 	std                    *stdMAC // on pathStd
+	// scratch receives each state read back, zeroed once per key, not
+	// once per compression.
+	scratch [maxStateLen]byte
 }
 
 // macPath is how a mac computes.
@@ -402,8 +405,7 @@ func (m *mac) stateSum(dst *[sha512.Size]byte, counter uint64) bool {
 // chain continues the hash at state over block and copies the chaining
 // value after it into cv.
 func (m *mac) chain(cv, state, block []byte) bool {
-	var buf [maxStateLen]byte
-	after, ok := compress(m.alg, buf[:0], state, block)
+	after, ok := compress(m.alg, m.scratch[:0], state, block)
 	if !ok || len(after) != len(state) {
 		return false
 	}
