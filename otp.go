@@ -220,9 +220,14 @@ func checkWindow(field string, n int) error {
 
 // mac is HMAC (RFC 2104, FIPS 198-1) of 8-byte counters under one key.
 //
-// It is not crypto/hmac because a code is one short message per key, where
-// crypto/hmac's fixed costs (allocations, a marshal round trip, Sum's
-// padding block) outweigh the hashing.
+// It is not crypto/hmac because a code is one 8-byte message per key, where
+// crypto/hmac's fixed costs dominate. Measured for SHA-1 by BenchmarkMACKey
+// and BenchmarkMAC (2-core AMD EPYC VM, go1.26.8): crypto/hmac takes 256 ns
+// and 6 allocations (544 B) to set up a key, then 142 ns a code; this takes
+// 111 ns and no allocation, then 96 ns a code. A Skew 1 window of three
+// codes costs 400 ns here against 680 ns (and the two sha1.Sum calls of the
+// layout-free path below, 640 ns).
+//
 // As FIPS 198-1 §6 allows, the hash states after the K^ipad and K^opad
 // blocks are computed once per key; each code then restores them, writes
 // exactly one block padded here (FIPS 180-4 §5.1) and reads the chaining
