@@ -4,6 +4,7 @@ import (
 	"crypto/fips140"
 	"crypto/hmac"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -265,4 +266,24 @@ func BenchmarkMACKey(b *testing.B) {
 			})
 		}
 	}
+}
+
+// TestVerifyTenDigitCodeAbove32Bits guards the numeric comparison: a
+// 10-digit code can exceed 32 bits, and one that differs from the right
+// code by exactly 2^32 must not match.
+func TestVerifyTenDigitCodeAbove32Bits(t *testing.T) {
+	t.Parallel()
+	h := HOTP{Secret: rfc4226Secret, Digits: 10}
+	right := mustHOTP(t, h, 0)
+	v, err := strconv.ParseUint(right, 10, 64)
+	require.NoError(t, err)
+	require.Less(t, v, uint64(1)<<31)
+
+	_, err = h.Verify(fmt.Sprintf("%010d", v+1<<32), 0)
+	assert.ErrorIs(t, err, ErrInvalidCode)
+	_, err = h.Verify("9999999999", 0)
+	assert.ErrorIs(t, err, ErrInvalidCode)
+	next, err := h.Verify(right, 0)
+	require.NoError(t, err)
+	assert.Equal(t, uint64(1), next)
 }

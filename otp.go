@@ -503,20 +503,25 @@ func (s *stdMAC) sum(dst *[sha512.Size]byte, counter uint64) int {
 	return copy(dst[:], s.h.Sum(s.out[:0]))
 }
 
-// code returns the HOTP value (RFC 4226 §5.3) of counter, digits long,
-// written as ASCII decimal into dst.
-func (m *mac) code(dst *[10]byte, counter uint64, digits int) {
+// value returns the HOTP value of counter (RFC 4226 §5.3): the truncated
+// MAC mod 10^digits.
+func (m *mac) value(counter uint64, digits int) uint32 {
 	var sum [sha512.Size]byte
-	n := m.sum(&sum, counter)
-	formatCode(dst, truncate(sum[:n]), digits)
+	v := truncate(sum[:m.sum(&sum, counter)])
+	if digits < 10 { // 31 bits never reach 10^10
+		v %= pow10[digits]
+	}
+	return v
 }
+
+var pow10 = [10]uint32{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
 // generate returns the code of counter: the one allocation of Generate.
 func generate(secret []byte, p params, counter uint64) string {
 	var m mac
 	m.init(p.alg, secret)
 	var code [10]byte
-	m.code(&code, counter, p.digits)
+	formatCode(&code, m.value(counter, p.digits), p.digits)
 	return string(code[:p.digits])
 }
 
@@ -535,31 +540,32 @@ func formatCode(dst *[10]byte, v uint32, digits int) {
 	}
 }
 
-// parseCode copies a code of exactly digits ASCII digits into dst, and
-// refuses anything else before any HMAC work is done.
-func parseCode(dst *[10]byte, code string, digits int) bool {
+// parseCode reads a code of exactly digits ASCII digits, and refuses
+// anything else before any HMAC work is done.
+func parseCode(code string, digits int) (value uint64, ok bool) {
 	if len(code) != digits {
-		return false
+		return 0, false
 	}
 	for i := 0; i < len(code); i++ {
 		c := code[i]
 		if c < '0' || c > '9' {
-			return false
+			return 0, false
 		}
-		dst[i] = c
+		value = value*10 + uint64(c-'0')
 	}
-	return true
+	return value, true
 }
 
-// matchLast computes the code of each of the n counters from first on and
+// matchLast computes the value of each of the n counters from first on and
 // reports the offset of the last one equal to want. It does the same work
 // whichever counter matches, so its timing reveals nothing about the match.
-func (m *mac) matchLast(want *[10]byte, digits int, first uint64, n int) (offset int, ok bool) {
-	var got [10]byte
+func (m *mac) matchLast(want uint64, digits int, first uint64, n int) (offset int, ok bool) {
+	// A value has 31 bits; want, up to 10 digits, may have 34.
+	wantHigh, wantLow := int32(want>>32), int32(uint32(want))
 	found := 0
 	for i := range n {
-		m.code(&got, first+uint64(i), digits)
-		eq := subtle.ConstantTimeCompare(got[:digits], want[:digits])
+		got := m.value(first+uint64(i), digits)
+		eq := subtle.ConstantTimeEq(wantHigh, 0) & subtle.ConstantTimeEq(wantLow, int32(got))
 		found |= eq
 		offset = subtle.ConstantTimeSelect(eq, i, offset)
 	}
