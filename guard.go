@@ -254,12 +254,8 @@ func (g *Guard) attempt(ctx context.Context, account string, verify check) error
 		return err
 	}
 	for try := range maxTries {
-		old, err := g.Store.Load(ctx, account)
+		old, now, err := g.admit(ctx, p, account)
 		if err != nil {
-			return &StoreError{Op: "load", Err: err}
-		}
-		now := g.now()
-		if err := p.refuse(old, now); err != nil {
 			return err
 		}
 		last, verr := verify(old.Last, now)
@@ -281,6 +277,17 @@ func (g *Guard) attempt(ctx context.Context, account string, verify check) error
 		}
 	}
 	return ErrConflict
+}
+
+// admit loads the account's state and returns it with the time of the
+// attempt, or why the attempt is refused unchecked.
+func (g *Guard) admit(ctx context.Context, p Policy, account string) (State, time.Time, error) {
+	old, err := g.Store.Load(ctx, account)
+	if err != nil {
+		return old, time.Time{}, &StoreError{Op: "load", Err: err}
+	}
+	now := g.now()
+	return old, now, p.refuse(old, now)
 }
 
 // update commits next over old. On a conflict it waits a little, so that

@@ -43,8 +43,8 @@ func (h HOTP) Verify(code string, counter uint64) (next uint64, err error) {
 	if err := checkWindow("LookAhead", h.LookAhead); err != nil {
 		return counter, err
 	}
-	var want [10]byte
-	if !parseCode(&want, code, p.digits) || counter == math.MaxUint64 {
+	want, ok := parseCode(code, p.digits)
+	if !ok || counter == math.MaxUint64 {
 		return counter, ErrInvalidCode
 	}
 	n := h.LookAhead + 1
@@ -53,7 +53,7 @@ func (h HOTP) Verify(code string, counter uint64) (next uint64, err error) {
 	}
 	var m mac
 	m.init(p.alg, h.Secret)
-	offset, ok := m.matchLast(&want, p.digits, counter, n)
+	offset, ok := m.matchLast(want, p.digits, counter, n)
 	if !ok {
 		return counter, ErrInvalidCode
 	}

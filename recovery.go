@@ -235,12 +235,8 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 	}
 	hash, malformed := HashRecoveryCode(account, code)
 	for try := range maxTries {
-		old, err := g.Store.Load(ctx, account)
+		old, now, err := g.admit(ctx, p, account)
 		if err != nil {
-			return &StoreError{Op: "load", Err: err}
-		}
-		now := g.now()
-		if err := p.refuse(old, now); err != nil {
 			return err
 		}
 		counted := p.failed(old, now)

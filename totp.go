@@ -174,15 +174,15 @@ func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err e
 	if err != nil {
 		return last, err
 	}
-	var want [10]byte
-	if !parseCode(&want, code, p.digits) {
+	want, ok := parseCode(code, p.digits)
+	if !ok {
 		return last, ErrInvalidCode
 	}
 	first := now - min(now, behind)
 	end := now + min(ahead, math.MaxUint64-now)
 	var m mac
 	m.init(p.alg, t.Secret)
-	offset, ok := m.matchLast(&want, p.digits, first, int(end-first)+1)
+	offset, ok := m.matchLast(want, p.digits, first, int(end-first)+1)
 	if !ok {
 		return last, ErrInvalidCode
 	}
