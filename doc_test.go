@@ -157,6 +157,7 @@ func TestPackageDocListsEveryError(t *testing.T) {
 // serialTests may not run in parallel, each for its reason.
 var serialTests = map[string]string{
 	"TestMultiProcessChild": "a child process of the multi-process tests, not a test of its own",
+	"TestFIPS140Mode":       "a child process of TestFIPS140, not a test of its own",
 }
 
 // TestTestsRunInParallel keeps `go test ./...` fast on a 2-core machine:

@@ -111,6 +111,7 @@ func TestMACStateLayoutSelfTest(t *testing.T) {
 }
 
 func TestChoosePath(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		fips, layoutHolds bool
 		want              macPath
