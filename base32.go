@@ -3,6 +3,7 @@ package otp
 import (
 	"crypto/rand"
 	"encoding/base32"
+	"errors"
 	"strconv"
 	"strings"
 )
@@ -52,6 +53,10 @@ func FormatSecret(secret []byte) string {
 	}
 	return b.String()
 }
+
+// ErrInvalidSecret is wrapped by every [SecretError]: a secret's text cannot
+// be used.
+var ErrInvalidSecret = errors.New("otp: invalid secret")
 
 // SecretError reports a secret's text that cannot be used: not base32
 // ([DecodeSecret]), or, in a key URI or export, too short to enrol. It

@@ -465,7 +465,7 @@ func (p *otpParameters) setType(k *Key) error {
 		p.typ, p.counter = exportHOTP, k.Counter
 		return nil
 	}
-	if k.Period != 0 && k.Period != DefaultPeriod {
+	if periodOrDefault(k.Period) != DefaultPeriod {
 		return errors.New("period: " + k.Period.String() + " cannot be exported: an export holds 30s only")
 	}
 	p.typ = exportTOTP

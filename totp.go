@@ -16,7 +16,7 @@ type TOTP struct {
 	// [Key.TOTP] of [ParseURI]'s key).
 	Secret    []byte
 	Algorithm Algorithm     // SHA1 when zero
-	Digits    int           // 6 when zero; 6..10 allowed
+	Digits    int           // DefaultDigits when zero; 6..10 allowed
 	Period    time.Duration // 30s when zero; a whole number of seconds, >= 1s
 	Epoch     time.Time     // T0; the zero Time means the Unix epoch
 	// Skew is how many steps before and after the current one Verify also
@@ -40,20 +40,25 @@ type clock struct {
 	epoch  time.Time
 }
 
-func (t TOTP) check() (params, clock, error) {
-	p, err := checkParams(t.Secret, t.Algorithm, t.Digits)
+// hotp is the HOTP that makes t's codes: RFC 6238 §4 defines TOTP as
+// HOTP(K, T), with the time step T as the counter.
+func (t TOTP) hotp() HOTP {
+	return HOTP{Secret: t.Secret, Algorithm: t.Algorithm, Digits: t.Digits}
+}
+
+// check applies t's defaults and refuses what cannot be used.
+func (t TOTP) check() (HOTP, params, clock, error) {
+	h := t.hotp()
+	p, err := h.check()
 	if err != nil {
-		return p, clock{}, err
+		return h, p, clock{}, err
 	}
 	c, err := t.clock()
-	return p, c, err
+	return h, p, c, err
 }
 
 func (t TOTP) clock() (clock, error) {
-	period := t.Period
-	if period == 0 {
-		period = DefaultPeriod
-	}
+	period := periodOrDefault(t.Period)
 	if err := checkPeriod(period); err != nil {
 		return clock{}, err
 	}
@@ -64,11 +69,31 @@ func (t TOTP) clock() (clock, error) {
 	return clock{period: uint64(period / time.Second), epoch: epoch}, nil
 }
 
+// periodOrDefault is the rule for a zero Period.
+func periodOrDefault(d time.Duration) time.Duration {
+	if d == 0 {
+		return DefaultPeriod
+	}
+	return d
+}
+
+// checkPeriod is the rule for a period: a whole number of seconds, at
+// least one.
 func checkPeriod(d time.Duration) error {
 	if d < time.Second || d%time.Second != 0 {
 		return &ConfigError{Field: "Period", Reason: strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s is not a positive whole number of seconds"}
 	}
 	return nil
+}
+
+// periodOfSeconds returns n seconds as a period that checkPeriod accepts,
+// or false: 0 is none, and neither is more than a time.Duration holds.
+func periodOfSeconds(n uint64) (time.Duration, bool) {
+	if n > math.MaxInt64/uint64(time.Second) {
+		return 0, false
+	}
+	d := time.Duration(n) * time.Second
+	return d, checkPeriod(d) == nil
 }
 
 // elapsed returns the whole seconds and the nanoseconds from the epoch to at.
@@ -138,7 +163,7 @@ func (t TOTP) window() (behind, ahead uint64, err error) {
 
 // Generate returns the code for the time step of at.
 func (t TOTP) Generate(at time.Time) (string, error) {
-	p, c, err := t.check()
+	h, p, c, err := t.check()
 	if err != nil {
 		return "", err
 	}
@@ -146,7 +171,7 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return generate(t.Secret, p, step), nil
+	return h.code(p, step), nil
 }
 
 // Verify checks code against the steps from Skew+LookBehind before to
@@ -162,7 +187,7 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 // length, anything but ASCII digits) fails with [ErrInvalidCode] before any
 // HMAC work. The window never reaches before step 0.
 func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err error) {
-	p, c, err := t.check()
+	h, p, c, err := t.check()
 	if err != nil {
 		return last, err
 	}
@@ -174,17 +199,11 @@ func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err e
 	if err != nil {
 		return last, err
 	}
-	want, ok := parseCode(code, p.digits)
-	if !ok {
-		return last, ErrInvalidCode
-	}
 	first := now - min(now, behind)
 	end := now + min(ahead, math.MaxUint64-now)
-	var m mac
-	m.init(p.alg, t.Secret)
-	offset, ok := m.matchLast(want, p.digits, first, int(end-first)+1)
-	if !ok {
-		return last, ErrInvalidCode
+	offset, err := h.match(p, code, first, int(end-first)+1)
+	if err != nil {
+		return last, err
 	}
 	matched := first + uint64(offset)
 	if matched <= last {

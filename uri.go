@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -29,7 +28,7 @@ type Key struct {
 	// [FormatSecret].
 	Secret    []byte
 	Algorithm Algorithm
-	Digits    int           // 6 when zero
+	Digits    int           // DefaultDigits when zero
 	Period    time.Duration // totp; 30s when zero
 	Counter   uint64        // hotp: the initial counter
 	// Extra holds the parameters the package does not interpret, such as
@@ -110,7 +109,7 @@ func generateKey(typ KeyType, issuer, account string) (*Key, error) {
 	if err != nil {
 		return nil, err
 	}
-	k := &Key{Type: typ, Issuer: issuer, Account: account, Secret: secret, Digits: 6}
+	k := &Key{Type: typ, Issuer: issuer, Account: account, Secret: secret, Digits: DefaultDigits}
 	if typ == TypeTOTP {
 		k.Period = DefaultPeriod
 	}
@@ -149,8 +148,8 @@ func (k *Key) Validate() error {
 	if _, err := checkParams(k.Secret, k.Algorithm, k.Digits); err != nil {
 		return err
 	}
-	if k.Type == TypeTOTP && k.Period != 0 {
-		if err := checkPeriod(k.Period); err != nil {
+	if k.Type == TypeTOTP {
+		if err := checkPeriod(periodOrDefault(k.Period)); err != nil {
 			return err
 		}
 	}
@@ -356,17 +355,12 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 	if err := checkKeySecret(k.Secret); err != nil {
 		return "", &URIError{Part: "secret", Reason: err.Reason, Err: err}
 	}
-	if k.Digits == 0 {
-		k.Digits = 6
-	}
-	if k.Type == TypeTOTP && k.Period == 0 {
-		k.Period = DefaultPeriod
+	k.Digits = digitsOrDefault(k.Digits)
+	if k.Type == TypeTOTP {
+		k.Period = periodOrDefault(k.Period)
 	}
 	return issuer, nil
 }
-
-// maxPeriodSeconds keeps a period within time.Duration.
-const maxPeriodSeconds = math.MaxInt64 / int64(time.Second)
 
 // setParam sets algorithm, digits, period or counter from its value.
 func (k *Key) setParam(name, value string) error {
@@ -384,10 +378,12 @@ func (k *Key) setParam(name, value string) error {
 		k.Digits = int(n)
 	case "period":
 		n, ok := parseDecimal(value)
-		if !ok || n == 0 || n > uint64(maxPeriodSeconds) {
+		if ok {
+			k.Period, ok = periodOfSeconds(n)
+		}
+		if !ok {
 			return uriError(name, "not a positive whole number of seconds")
 		}
-		k.Period = time.Duration(n) * time.Second
 	case "counter":
 		n, ok := parseDecimal(value)
 		if !ok {
@@ -536,11 +532,11 @@ func (k *Key) writeURI(w *uriWriter) {
 		w.raw("&algorithm=")
 		w.escape(k.Algorithm.String())
 	}
-	if k.Digits != 0 && k.Digits != 6 {
+	if digitsOrDefault(k.Digits) != DefaultDigits {
 		w.raw("&digits=")
 		w.decimal(int64(k.Digits))
 	}
-	if k.Type == TypeTOTP && k.Period != 0 && k.Period != DefaultPeriod {
+	if k.Type == TypeTOTP && periodOrDefault(k.Period) != DefaultPeriod {
 		w.raw("&period=")
 		w.decimal(int64(k.Period / time.Second))
 	}

@@ -43,7 +43,7 @@ const (
 	// maxTries is how many codes (or pairs) one login may try.
 	maxTries = 3
 	// digits is the code length every authenticator app supports.
-	digits = 6
+	digits = otp.DefaultDigits
 
 	issuer, account = "Example Corp", "bob"
 )
