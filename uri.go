@@ -456,7 +456,7 @@ func checkName(s string) error {
 		if unicode.IsControl(r) {
 			return errors.New("holds a control character")
 		}
-		if invisible(r) && !inEmoji(r, prev, s[i+utf8.RuneLen(r):]) {
+		if r >= utf8.RuneSelf && invisible(r) && !inEmoji(r, prev, s[i+utf8.RuneLen(r):]) { // no ASCII character is invisible
 			return fmt.Errorf("holds the invisible or line-breaking character %U", r)
 		}
 		prev = r

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -355,6 +356,15 @@ func TestNamesRefuseInvisibleCharacters(t *testing.T) {
 				assertURIError(t, err, part, uri)
 			}
 		})
+	}
+}
+
+func TestNoASCIIIsInvisible(t *testing.T) {
+	t.Parallel()
+	// checkName skips the Unicode tables for ASCII, which holds no format
+	// character, separator or default-ignorable code point.
+	for r := rune(0); r < utf8.RuneSelf; r++ {
+		assert.False(t, invisible(r), "%U", r)
 	}
 }
 
