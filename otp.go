@@ -27,6 +27,16 @@
 // Codes are compared in constant time and the whole window is always
 // computed, so timing tells nothing about which step matched.
 //
+// # Deployment
+//
+// A service should verify through a [Guard] rather than call Verify itself:
+// it keeps each account's last step and failed attempts in a [Store] that
+// every server shares ([SQLStore] on SQLite or PostgreSQL, [MemoryStore] in
+// one process), so that a code is accepted once across all of them
+// (RFC 6238 §5.2) and guessing is slowed and then locked out per account
+// (RFC 4226 §7.3, NIST SP 800-63B §5.2.2). [GenerateRecoveryCodes] and
+// [Guard.UseRecoveryCode] give users a way back in when the phone is lost.
+//
 // # Errors
 //
 // Each concern has one sentinel, for errors.Is, and at most one error type,
