@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 
 // start loads the key and opens the database, then serves, or does the
 // one operator task the flags ask for.
-func start(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) (err error) {
+func start(ctx context.Context, cfg config, getenv func(string) string, log *slog.Logger) error {
 	keyFile := ""
 	if !isPostgres(cfg.db) {
 		keyFile = cfg.db + ".key"
@@ -120,21 +120,17 @@ func start(ctx context.Context, cfg config, getenv func(string) string, log *slo
 	}
 	if created {
 		log.Info("created a new sealing key file", "path", keyFile)
-		defer func() {
-			if err != nil {
-				os.Remove(keyFile) // a key that sealed nothing: let the next start look again
-			}
-		}()
 	}
-	db, err := openDB(ctx, cfg.db)
+	db, a, err := open(ctx, cfg, current, old, log)
 	if err != nil {
+		if created {
+			// Nothing is sealed with it yet: let the next start look again.
+			// From here on something may be, and the file stays.
+			os.Remove(keyFile)
+		}
 		return err
 	}
 	defer db.Close()
-	a, err := newApp(ctx, db, cfg, current, old, log)
-	if err != nil {
-		return err
-	}
 	switch {
 	case cfg.rekey:
 		return a.rekey(ctx)
@@ -142,6 +138,20 @@ func start(ctx context.Context, cfg config, getenv func(string) string, log *slo
 		return a.unlock(ctx, cfg.unlock)
 	}
 	return a.serve(ctx, cfg)
+}
+
+// open opens the database and the app on it.
+func open(ctx context.Context, cfg config, current, old []byte, log *slog.Logger) (*sql.DB, *app, error) {
+	db, err := openDB(ctx, cfg.db)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := newApp(ctx, db, cfg, current, old, log)
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
+	return db, a, nil
 }
 
 // newApp creates the tables if they are missing and checks that the keys

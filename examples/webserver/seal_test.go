@@ -208,3 +208,39 @@ func TestKeyFileRotation(t *testing.T) {
 	r := after.browser().login("alice", "password1", after.code(secret, 0))
 	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
 }
+
+// TestFailedRekeyKeepsNewKeyFile: a -rekey that stops part way (here at
+// a row that no longer opens) has already sealed secrets with the key
+// file it made; that file must stay, or those secrets are lost for good.
+func TestFailedRekeyKeepsNewKeyFile(t *testing.T) {
+	t.Parallel()
+	dsn := filepath.Join(t.TempDir(), "web.db")
+	noEnv := func(string) string { return "" }
+	logger := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
+	oldKey, _, _, err := loadKeys(noEnv, dsn+".key")
+	require.NoError(t, err)
+	h := newHarnessWithKey(t, dsn, oldKey)
+	_, secret := h.enrol("alice", "password1")
+	h.signup("bob", "password1").startEnrolment(nil)
+	// Users are re-sealed before pending enrolments: bob's comes last.
+	_, err = h.db.Exec(`UPDATE web_enrolments SET factor_id = 'moved' WHERE user_name = 'bob'`)
+	require.NoError(t, err)
+
+	require.NoError(t, os.Rename(dsn+".key", dsn+".old"))
+	oldHex, err := os.ReadFile(dsn + ".old")
+	require.NoError(t, err)
+	env := func(k string) string { return map[string]string{oldKeyEnv: string(oldHex)}[k] }
+	err = start(context.Background(), config{db: dsn, rekey: true, iterations: 10}, env, logger)
+	require.ErrorContains(t, err, "does not open")
+	require.FileExists(t, dsn+".key", "alice's secret is sealed with it now")
+
+	_, err = h.db.Exec(`DELETE FROM web_enrolments WHERE user_name = 'bob'`) // the operator drops the broken row
+	require.NoError(t, err)
+	newKey, _, created, err := loadKeys(noEnv, dsn+".key")
+	require.NoError(t, err)
+	require.False(t, created)
+	after := newHarnessWithKey(t, dsn, newKey)
+	after.clock.add(30 * time.Second)
+	r := after.browser().login("alice", "password1", after.code(secret, 0))
+	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
+}
