@@ -9,8 +9,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"syscall"
 )
@@ -137,50 +139,67 @@ func loadKeys(getenv func(string) string, keyFile string) (current, old []byte, 
 }
 
 // readOrCreateKeyFile reads the key file, or creates it with a new key if
-// there is none. It never follows a symbolic link, and refuses a file that
-// others can read: a key anyone can read protects nothing.
+// there is none.
 func readOrCreateKeyFile(path string) (key []byte, created bool, err error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
-	if err == nil {
-		return writeNewKey(f, path)
+	key, err = readKeyFile(path)
+	if !errors.Is(err, fs.ErrNotExist) {
+		return key, false, err
 	}
-	if !errors.Is(err, fs.ErrExist) {
-		return nil, false, fmt.Errorf("key file: %w", err)
+	key, err = createKeyFile(path)
+	if errors.Is(err, fs.ErrExist) { // another process starting now made it first
+		key, err = readKeyFile(path)
+		return key, false, err
 	}
-	f, err = os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	return key, err == nil, err
+}
+
+// readKeyFile reads the key. It never follows a symbolic link, and refuses
+// a file that others can read: a key anyone can read protects nothing.
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
 	if err != nil {
-		return nil, false, fmt.Errorf("key file: %w", err)
+		return nil, fmt.Errorf("key file: %w", err)
 	}
 	defer f.Close()
 	info, err := f.Stat()
 	if err != nil {
-		return nil, false, fmt.Errorf("key file: %w", err)
+		return nil, fmt.Errorf("key file: %w", err)
 	}
 	if !info.Mode().IsRegular() || info.Mode().Perm()&0o077 != 0 {
-		return nil, false, fmt.Errorf("key file %s: must be a regular file that only its owner can read (chmod 600)", path)
+		return nil, fmt.Errorf("key file %s: must be a regular file that only its owner can read (chmod 600)", path)
 	}
 	buf := make([]byte, 2*keySize+2) // the digits and a line end; more is not a key file
-	n, _ := f.Read(buf)
-	key, err = parseKey(string(buf[:n]))
+	n, _ := io.ReadFull(f, buf)
+	key, err := parseKey(string(buf[:n]))
 	if err != nil {
-		return nil, false, fmt.Errorf("key file %s: %w", path, err)
+		return nil, fmt.Errorf("key file %s: %w", path, err)
 	}
-	return key, false, nil
+	return key, nil
 }
 
-func writeNewKey(f *os.File, path string) ([]byte, bool, error) {
+// createKeyFile writes a new key to a temporary file (mode 0600) and links
+// it into place, which fails if path exists. So a process that starts at
+// the same moment reads either no key file or a whole one, and a crash
+// leaves no empty key file behind to stop every later start.
+func createKeyFile(path string) ([]byte, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".new-*")
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	defer os.Remove(f.Name())
 	text := newKeyHex()
-	_, err := f.WriteString(text + "\n")
+	_, err = f.WriteString(text + "\n")
 	if err == nil {
 		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil {
-		os.Remove(path) // a half-written key file would stop the next start
-		return nil, false, fmt.Errorf("key file: %w", err)
+	if err == nil {
+		err = os.Link(f.Name(), path)
 	}
-	key, _ := hex.DecodeString(text)
-	return key, true, nil
+	if err != nil {
+		return nil, fmt.Errorf("key file: %w", err)
+	}
+	return hex.DecodeString(text)
 }

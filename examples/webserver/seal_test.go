@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -133,6 +134,30 @@ func TestKeyFile(t *testing.T) {
 	}
 	_, _, _, err = loadKeys(noEnv, "")
 	assert.ErrorContains(t, err, "set OTP_DEMO_KEY", "PostgreSQL has no place for a key file")
+}
+
+// TestKeyFileCreatedOnce: processes that start together on a new
+// database each read the one key that the first wrote, whole.
+func TestKeyFileCreatedOnce(t *testing.T) {
+	t.Parallel()
+	for round := range 20 {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "web.db.key")
+		keys := make([][]byte, 4)
+		errs := make([]error, len(keys))
+		var wg sync.WaitGroup
+		for i := range keys {
+			wg.Go(func() { keys[i], _, _, errs[i] = loadKeys(func(string) string { return "" }, path) })
+		}
+		wg.Wait()
+		for i := range keys {
+			require.NoError(t, errs[i], "round %d", round)
+			assert.Equal(t, keys[0], keys[i], "round %d", round)
+		}
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		assert.Len(t, entries, 1, "only the key file is left")
+	}
 }
 
 // TestMissingKeyRefusesStart: a database whose secrets no given key opens
