@@ -190,28 +190,33 @@ func (s store) enrolment(ctx context.Context, name, sessionHash string, now time
 	return e, err
 }
 
-// activate makes the pending enrolment with factorID the user's factor,
-// and ends every session of the user: whoever held one before the change
-// must sign in again. It reports false if that enrolment is gone (expired,
-// replaced, or confirmed already by a parallel request).
-func (s store) activate(ctx context.Context, name, factorID string, now time.Time) (bool, error) {
-	return s.inTx(ctx, func(tx *sql.Tx) (bool, error) {
-		res, err := tx.ExecContext(ctx,
-			`UPDATE web_users SET factor_id = e.factor_id, secret = e.secret, key_id = e.key_id
-			 FROM web_enrolments e WHERE web_users.name = $1 AND e.user_name = $1 AND e.factor_id = $2 AND e.expires_ms > $3`,
-			name, factorID, ms(now))
+// claimEnrolment deletes the pending enrolment with factorID and reports
+// whether this call did: of several confirmations of one enrolment, one
+// goes on to turn it on.
+func (s store) claimEnrolment(ctx context.Context, name, factorID string, now time.Time) (bool, error) {
+	res, err := s.db.ExecContext(ctx,
+		`DELETE FROM web_enrolments WHERE user_name = $1 AND factor_id = $2 AND expires_ms > $3`, name, factorID, ms(now))
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// activate makes the claimed enrolment e the user's factor, and ends every
+// session of the user: whoever held one before the change must sign in
+// again.
+func (s store) activate(ctx context.Context, name string, e enrolment) error {
+	_, err := s.inTx(ctx, func(tx *sql.Tx) (bool, error) {
+		_, err := tx.ExecContext(ctx, `UPDATE web_users SET factor_id = $2, secret = $3, key_id = $4 WHERE name = $1`,
+			name, e.factorID, e.secret, e.keyID)
 		if err != nil {
-			return false, err
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return false, err
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM web_enrolments WHERE user_name = $1`, name); err != nil {
 			return false, err
 		}
 		_, err = tx.ExecContext(ctx, `DELETE FROM web_sessions WHERE user_name = $1`, name)
 		return err == nil, err
 	})
+	return err
 }
 
 // removeFactor turns two-factor off if factorID is still the user's

@@ -175,23 +175,28 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 		a.showEnrolment(w, r, ses, e, status, text)
 		return
 	}
-	// The recovery codes are stored before the factor is switched on, so
-	// that no moment exists with a factor and no way back.
-	codes, err := a.newRecoveryCodes(ctx, e.factorID)
-	if err != nil {
-		a.fail(w, r, "recovery codes", err)
-		return
-	}
-	activated, err := a.db.activate(ctx, ses.user, e.factorID, a.now())
-	if err == nil && activated {
-		err = a.startSession(ctx, w, r, ses.user)
-	}
+	// One confirmation claims the enrolment (a double submit across two
+	// steps brings two valid codes); it alone stores recovery codes, and
+	// stores them before the factor is switched on, so that no moment
+	// exists with a factor and no way back.
+	claimed, err := a.db.claimEnrolment(ctx, ses.user, e.factorID, a.now())
 	if err != nil {
 		a.fail(w, r, "activate", err)
 		return
 	}
-	if !activated {
-		a.message(w, r, http.StatusConflict, "This set-up was replaced or has expired. Start again from your account.", "/", "Go to your account")
+	if !claimed {
+		a.message(w, r, http.StatusConflict, "This set-up was finished or replaced, or has expired. Go to your account to see where it stands.", "/", "Go to your account")
+		return
+	}
+	codes, err := a.newRecoveryCodes(ctx, e.factorID)
+	if err == nil {
+		err = a.db.activate(ctx, ses.user, e)
+	}
+	if err == nil {
+		err = a.startSession(ctx, w, r, ses.user)
+	}
+	if err != nil {
+		a.fail(w, r, "activate", err)
 		return
 	}
 	a.logAuth(r, "two-factor on", ses.user, result{}, nil)

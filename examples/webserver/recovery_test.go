@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/otpkit/otp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -107,4 +111,72 @@ func TestNewRecoveryCodes(t *testing.T) {
 
 	assert.Equal(t, http.StatusUnauthorized, h.browser().recoveryLogin("dave", "password1", old[0]).status)
 	assert.Equal(t, http.StatusSeeOther, h.browser().recoveryLogin("dave", "password1", fresh[0][1]).status)
+}
+
+// gatedStore holds the first call that stores a set of recovery codes
+// until the test releases it.
+type gatedStore struct {
+	*otp.SQLStore
+	once             sync.Once
+	entered, release chan struct{}
+}
+
+func (s *gatedStore) SetRecoveryHashes(ctx context.Context, account string, hashes []string) error {
+	first := false
+	s.once.Do(func() { first = true })
+	if first {
+		close(s.entered)
+		<-s.release
+	}
+	return s.SQLStore.SetRecoveryHashes(ctx, account, hashes)
+}
+
+// TestConfirmRaceShowsCodesThatWork: two confirmations of one enrolment
+// with two valid codes (a double submit across a step, two tabs) turn
+// two-factor on once, and the recovery codes that the page shows are the
+// ones stored, not a set that the other confirmation replaced.
+func TestConfirmRaceShowsCodesThatWork(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("olga", "password1")
+	secret := b.startEnrolment(nil)
+	gate := &gatedStore{SQLStore: h.app.guard.Store.(*otp.SQLStore), entered: make(chan struct{}), release: make(chan struct{})}
+	h.app.guard.Store = gate
+
+	type answer struct {
+		status int
+		body   string
+	}
+	firstDone := make(chan answer, 1)
+	go func() {
+		resp, err := b.client.PostForm(h.http.URL+"/enroll/confirm", url.Values{"code": {h.code(secret, 0)}})
+		if err != nil {
+			firstDone <- answer{body: err.Error()}
+			return
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		firstDone <- answer{resp.StatusCode, string(body)}
+	}()
+	select {
+	case <-gate.entered: // the first confirmation is storing its codes
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first confirmation never stored recovery codes")
+	}
+	second := b.post("/enroll/confirm", url.Values{"code": {h.code(secret, 1)}})
+	close(gate.release)
+	first := <-firstDone
+
+	var shown []string
+	for _, a := range []answer{first, {second.status, second.body}} {
+		if a.status == http.StatusOK {
+			require.Nil(t, shown, "two-factor went on once")
+			for _, m := range codesRE.FindAllStringSubmatch(a.body, -1) {
+				shown = append(shown, m[1])
+			}
+		}
+	}
+	require.Len(t, shown, 10, "one confirmation showed codes: %d %d", first.status, second.status)
+	r := h.browser().recoveryLogin("olga", "password1", shown[0])
+	assert.Equal(t, http.StatusSeeOther, r.status, "the codes shown are the codes stored")
 }
