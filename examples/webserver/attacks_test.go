@@ -84,6 +84,38 @@ func TestReplacingFactorNeedsPasswordAndCode(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, r.status, "the new secret is the factor")
 }
 
+// TestTurningOnNeedsPassword: with two-factor off, a session alone (a
+// stolen one) cannot turn it on with the thief's authenticator, which
+// would shut the owner out for good, nor end the owner's other sessions
+// by "removing" a factor there is none of.
+func TestTurningOnNeedsPassword(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	owner := h.signup("nina", "password1")
+	thief := h.browser()
+	thief.setCookie("session", owner.cookie("session"))
+	other := h.browser()
+	require.Equal(t, http.StatusSeeOther, other.login("nina", "password1", "").status)
+
+	for name, form := range map[string]url.Values{
+		"no password":    nil,
+		"wrong password": {"password": {"password2"}},
+	} {
+		refused := []int{http.StatusUnauthorized, http.StatusTooManyRequests} // each failure counts towards the delay
+		r := thief.post("/enroll/start", form)
+		assert.Contains(t, refused, r.status, name)
+		assert.Contains(t, r.body, "Wrong password.", name)
+		assert.Equal(t, http.StatusNotFound, thief.get("/enroll").status, "%s: no secret was made", name)
+		r = thief.post("/factor/remove", form)
+		assert.Contains(t, refused, r.status, name)
+	}
+	assert.Equal(t, "nina", other.signedInAs(), "no session was ended")
+	assert.Contains(t, h.logs.String(), `event="start enrolment" outcome=denied user=nina addr=127.0.0.1 reason="wrong password"`)
+
+	secret := owner.startEnrolment(url.Values{"password": {"password1"}})
+	owner.confirm(h.code(secret, 0))
+}
+
 func TestRemovingFactor(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
@@ -383,7 +415,7 @@ func TestCrossOriginPostsRefused(t *testing.T) {
 	assert.Equal(t, http.StatusNotFound, b.get("/enroll").status, "no enrolment was started")
 	assert.Equal(t, "kate", b.signedInAs(), "no logout happened")
 
-	req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/enroll/start", nil)
+	req, _ := http.NewRequest(http.MethodPost, h.http.URL+"/enroll/start", strings.NewReader("password=password1"))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	assert.Equal(t, http.StatusSeeOther, b.do(req).status, "the site's own forms work")

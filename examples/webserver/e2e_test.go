@@ -143,7 +143,7 @@ func TestProcessesShareOneDatabase(t *testing.T) {
 func twoProcesses(t *testing.T, a, b *process) {
 	signup := newClient(t, a.url)
 	signup.post("/signup", url.Values{"user": {"bob"}, "password": {"password1"}}, http.StatusSeeOther)
-	signup.post("/enroll/start", nil, http.StatusSeeOther)
+	signup.post("/enroll/start", url.Values{"password": {"password1"}}, http.StatusSeeOther)
 	secret := pageSecretOf(t, signup.get("/enroll", http.StatusOK))
 
 	// Three codes in a row, each once: the step before now confirms, now's
@@ -250,7 +250,7 @@ func TestBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "512px", width, "the stylesheet applies")
 
-	do("start enrolment", click("#start"), visible("#qr svg"))
+	do("start enrolment", fill("#password", "correct horse"), click("#start"), visible("#qr svg"))
 	uri := scanScreen(t, bctx)
 	k, err := otp.ParseURI(uri)
 	require.NoError(t, err)

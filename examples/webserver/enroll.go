@@ -14,8 +14,8 @@ import (
 
 // The enrolment lifecycle:
 //
-//	POST /enroll/start    a new secret, pending, bound to this session; replacing
-//	                      an active factor needs the password and a current code
+//	POST /enroll/start    a new secret, pending, bound to this session; needs the
+//	                      password, and a current code to replace an active factor
 //	GET  /enroll          shows the pending secret: the same one on every reload
 //	POST /enroll/confirm  the first code from the app makes it the factor, ends
 //	                      every other session and rotates this one
@@ -82,8 +82,10 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 		http.Redirect(w, r, "/enroll", http.StatusSeeOther)
 		return
 	}
-	if !pending && !a.reauthenticated(w, r, ses, form, "replace factor") {
-		return
+	if !pending {
+		if _, ok := a.reauthenticated(w, r, ses, form, "start enrolment"); !ok {
+			return
+		}
 	}
 	factorID := make([]byte, 16)
 	rand.Read(factorID)
@@ -103,23 +105,22 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 }
 
 // reauthenticated reports whether the session's user may change their
-// factor: yes if two-factor is off, otherwise only with the password and
-// a current code in the form, checked as a login is. Otherwise it answers
-// the request itself.
-func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses session, form url.Values, event string) bool {
+// two-factor settings: only with the password and, while two-factor is on,
+// a current code, checked as a login is. A session alone is not enough: a
+// stolen one could otherwise turn two-factor on with the thief's app and
+// shut the owner out for good. It returns the user as checked; otherwise
+// it answers the request itself.
+func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses session, form url.Values, event string) (user, bool) {
 	ctx := r.Context()
 	u, err := a.db.user(ctx, ses.user)
 	if err != nil {
 		a.fail(w, r, "user", err)
-		return false
+		return user{}, false
 	}
-	if u.factorID == "" {
-		return true
-	}
-	code, hint := readCode(form, true)
+	code, hint := readCode(form, u.factorID != "")
 	if hint != "" {
 		a.accountError(w, r, ses, http.StatusBadRequest, hint)
-		return false
+		return user{}, false
 	}
 	deadline := time.Now().Add(a.loginFloor)
 	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), a.withCode(code))
@@ -127,14 +128,18 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 	a.logAuth(r, event, ses.user, res, err)
 	if err != nil {
 		a.fail(w, r, event, err)
-		return false
+		return user{}, false
 	}
 	if res.verdict == granted {
-		return true
+		return res.user, true
 	}
-	status, text := refusal(w, res, "Wrong password or code. Check them and try again.")
+	deniedText := "Wrong password. Check it and try again."
+	if u.factorID != "" {
+		deniedText = "Wrong password or code. Check them and try again."
+	}
+	status, text := refusal(w, res, deniedText)
 	a.accountError(w, r, ses, status, text)
-	return false
+	return user{}, false
 }
 
 // confirmEnrolment turns the pending secret into the user's factor once
@@ -206,21 +211,29 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 // removeFactor turns two-factor off, with the password and a current code.
 func (a *app) removeFactor(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ses, ok := a.requireSession(w, r)
-	if !ok || !a.reauthenticated(w, r, ses, form, "remove factor") {
+	if !ok {
+		return
+	}
+	u, ok := a.reauthenticated(w, r, ses, form, "remove factor")
+	if !ok {
+		return
+	}
+	if u.factorID == "" { // off already
+		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
 	ctx := r.Context()
-	u, err := a.db.user(ctx, ses.user)
-	if err != nil {
-		a.fail(w, r, "user", err)
-		return
-	}
 	removed, err := a.db.removeFactor(ctx, ses.user, u.factorID)
 	if err == nil && removed {
 		err = a.startSession(ctx, w, r, ses.user)
 	}
 	if err != nil {
 		a.fail(w, r, "remove factor", err)
+		return
+	}
+	if !removed {
+		a.message(w, r, http.StatusConflict, "Your second factor was changed meanwhile, in another window. "+
+			"Go to your account to see where it stands.", "/", "Go to your account")
 		return
 	}
 	a.logAuth(r, "two-factor off", ses.user, result{}, nil)

@@ -183,8 +183,9 @@ func backends(t *testing.T, f func(t *testing.T, dsn string)) {
 // browser is one client with its own cookies. It does not follow
 // redirects, so that tests see each status.
 type browser struct {
-	h      *harness
-	client *http.Client
+	h        *harness
+	client   *http.Client
+	password string // the one it signed up with
 }
 
 func (h *harness) browser() *browser {
@@ -271,13 +272,19 @@ func (h *harness) signup(name, password string) *browser {
 	r := b.post("/signup", url.Values{"user": {name}, "password": {password}})
 	require.Equal(h.t, http.StatusSeeOther, r.status, r.body)
 	require.Equal(h.t, "/?m=welcome", r.header.Get("Location"))
+	b.password = password
 	return b
 }
 
-// startEnrolment starts an enrolment and returns the secret shown.
+// startEnrolment starts an enrolment with the password the browser signed
+// up with and form's fields, and returns the secret shown.
 func (b *browser) startEnrolment(form url.Values) []byte {
 	b.h.t.Helper()
-	r := b.post("/enroll/start", form)
+	withPassword := url.Values{"password": {b.password}}
+	for k, v := range form {
+		withPassword[k] = v
+	}
+	r := b.post("/enroll/start", withPassword)
 	require.Equal(b.h.t, http.StatusSeeOther, r.status, r.body)
 	require.Equal(b.h.t, "/enroll", r.header.Get("Location"))
 	r = b.get("/enroll")

@@ -46,12 +46,11 @@ func (a *app) showRecoveryCodes(w http.ResponseWriter, r *http.Request, name, no
 // current code; the old set stops working.
 func (a *app) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ses, ok := a.requireSession(w, r)
-	if !ok || !a.reauthenticated(w, r, ses, form, "new recovery codes") {
+	if !ok {
 		return
 	}
-	u, err := a.db.user(r.Context(), ses.user)
-	if err != nil {
-		a.fail(w, r, "user", err)
+	u, ok := a.reauthenticated(w, r, ses, form, "new recovery codes")
+	if !ok {
 		return
 	}
 	if u.factorID == "" {

@@ -110,7 +110,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 
 	c := newClient(t, first.url)
 	c.post("/signup", url.Values{"user": {"alice"}, "password": {"password1"}}, http.StatusSeeOther)
-	c.post("/enroll/start", nil, http.StatusSeeOther)
+	c.post("/enroll/start", url.Values{"password": {"password1"}}, http.StatusSeeOther)
 	secret := pageSecretOf(t, c.get("/enroll", http.StatusOK))
 	c.post("/enroll/confirm", url.Values{"code": {codeAt(t, secret, time.Now())}}, http.StatusOK)
 	assert.Equal(t, 0, first.stop())
