@@ -106,7 +106,7 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 
 // reauthenticated reports whether the session's user may change their
 // two-factor settings: only with the password and, while two-factor is on,
-// a current code, checked as a login is. A session alone is not enough: a
+// a current code or a recovery code, checked as a login is. A session alone is not enough: a
 // stolen one could otherwise turn two-factor on with the thief's app and
 // shut the owner out for good. It returns the user as checked; otherwise
 // it answers the request itself.
@@ -117,13 +117,13 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 		a.fail(w, r, "user", err)
 		return user{}, false
 	}
-	code, hint := readCode(form, u.factorID != "")
+	second, hint := a.currentFactor(form, u.factorID != "")
 	if hint != "" {
 		a.accountError(w, r, ses, http.StatusBadRequest, hint)
 		return user{}, false
 	}
 	deadline := time.Now().Add(a.loginFloor)
-	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), a.withCode(code))
+	res, err := a.checkCredentials(ctx, r, ses.user, form.Get("password"), second)
 	padUntil(ctx, deadline)
 	a.logAuth(r, event, ses.user, res, err)
 	if err != nil {
@@ -140,6 +140,20 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 	status, text := refusal(w, res, deniedText)
 	a.accountError(w, r, ses, status, text)
 	return user{}, false
+}
+
+// currentFactor reads the code field of a form that changes two-factor
+// settings: a code from the app or, when the phone is lost, a recovery
+// code, which cannot be taken for a code (16 letters and digits, not 6
+// digits). Without it, someone who lost their phone could only spend
+// their recovery codes one login at a time, until none was left.
+func (a *app) currentFactor(form url.Values, required bool) (secondFactor, string) {
+	typed := form.Get("code")
+	if _, err := otp.HashRecoveryCode("", typed); err == nil { // it has a recovery code's form
+		return a.withRecoveryCode(typed), ""
+	}
+	code, hint := readCode(form, required)
+	return a.withCode(code), hint
 }
 
 // confirmEnrolment turns the pending secret into the user's factor once

@@ -99,5 +99,5 @@ var notices = map[string]string{
 	"out":      "You are signed out.",
 	"loggedin": "You are signed in.",
 	"recovered": "You are signed in with a recovery code, which is now used up. " +
-		"If your phone is lost, replace your authenticator below.",
+		"If your phone is lost, replace your authenticator below, with your password and another recovery code.",
 }

@@ -180,3 +180,34 @@ func TestConfirmRaceShowsCodesThatWork(t *testing.T) {
 	r := h.browser().recoveryLogin("olga", "password1", shown[0])
 	assert.Equal(t, http.StatusSeeOther, r.status, "the codes shown are the codes stored")
 }
+
+// TestLostPhone: someone whose phone is lost signs in with a recovery
+// code and, with the password and another recovery code, sets up a new
+// phone or turns two-factor off, instead of spending the codes one login
+// at a time until none is left.
+func TestLostPhone(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("pia", "password1")
+	lostSecret := b.startEnrolment(nil)
+	codes := b.confirm(h.code(lostSecret, 0))
+
+	lost := h.browser()
+	require.Equal(t, http.StatusSeeOther, lost.recoveryLogin("pia", "password1", codes[0]).status)
+	r := lost.get("/?m=recovered")
+	assert.Contains(t, r.body, "another recovery code", "the notice says how")
+	assert.Contains(t, r.body, "or a recovery code if your phone is lost", "and the form takes one")
+
+	r = lost.post("/enroll/start", url.Values{"password": {"password1"}, "code": {codes[0]}})
+	assert.Equal(t, http.StatusUnauthorized, r.status, "a used recovery code is no proof")
+	r = lost.post("/enroll/start", url.Values{"password": {"password2"}, "code": {codes[1]}})
+	assert.Equal(t, http.StatusUnauthorized, r.status, "nor is one without the password")
+	newSecret := lost.startEnrolment(url.Values{"password": {"password1"}, "code": {strings.ToLower(codes[1])}})
+	lost.confirm(h.code(newSecret, 0))
+	assert.Equal(t, http.StatusUnauthorized, h.browser().recoveryLogin("pia", "password1", codes[2]).status,
+		"the old set went with the old factor")
+
+	r = lost.post("/recovery/new", url.Values{"password": {"password1"}, "code": {"2222-2222-2222-2222"}})
+	assert.Equal(t, http.StatusUnauthorized, r.status, "a wrong recovery code counts as a wrong code")
+	assert.Contains(t, r.body, "Wrong password or code.")
+}
