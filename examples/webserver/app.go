@@ -7,6 +7,7 @@ import (
 	"embed"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"log/slog"
 	"mime"
 	"net"
@@ -68,10 +69,8 @@ func (a *app) handler() http.Handler {
 	mux.Handle("POST /enroll/start", a.form(a.startEnrolment))
 	mux.Handle("POST /enroll/confirm", a.form(a.confirmEnrolment))
 	mux.Handle("POST /factor/remove", a.form(a.removeFactor))
-	mux.Handle("GET /static/", staticFiles())
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		a.message(w, r, http.StatusNotFound, "There is no page here.", "/", "Go to the start page")
-	})
+	mux.HandleFunc("GET /static/{file}", a.staticFile)
+	mux.HandleFunc("/", a.notFound)
 
 	// Every POST here changes state; CrossOriginProtection refuses those a
 	// browser sends from another origin (by Sec-Fetch-Site, or Origin
@@ -84,12 +83,21 @@ func (a *app) handler() http.Handler {
 	return a.securityHeaders(cop.Handler(mux))
 }
 
-func staticFiles() http.Handler {
-	files := http.FileServerFS(static)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		files.ServeHTTP(w, r)
-	})
+func (a *app) notFound(w http.ResponseWriter, r *http.Request) {
+	a.message(w, r, http.StatusNotFound, "There is no page here.", "/", "Go to the start page")
+}
+
+// staticFile serves a file of the static directory, which browsers may
+// keep for an hour, and nothing else: no listing of the directory, and no
+// cached 404 page.
+func (a *app) staticFile(w http.ResponseWriter, r *http.Request) {
+	name := "static/" + r.PathValue("file")
+	if info, err := fs.Stat(static, name); err != nil || info.IsDir() {
+		a.notFound(w, r)
+		return
+	}
+	w.Header().Set("Cache-Control", "public, max-age=3600")
+	http.ServeFileFS(w, r, static, name)
 }
 
 // contentSecurityPolicy allows the stylesheet from this origin and nothing

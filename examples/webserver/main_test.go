@@ -218,6 +218,23 @@ func TestStaticStylesheet(t *testing.T) {
 	assert.Contains(t, h.browser().get("/").body, `<link rel="stylesheet" href="/static/style.css">`)
 }
 
+// TestStaticServesFilesOnly: no directory listing, and a missing file is
+// the site's own 404 page, not cached.
+func TestStaticServesFilesOnly(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	for _, path := range []string{"/static/", "/static/nope.css", "/static/style.css/"} {
+		r := h.browser().get(path)
+		assert.Equal(t, http.StatusNotFound, r.status, path)
+		assert.Equal(t, "no-store", r.header.Get("Cache-Control"), path)
+		assert.Contains(t, r.body, `<a id="next" href="/">Go to the start page</a>`, path)
+	}
+	r := h.browser().get("/static/style.css")
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, "public, max-age=3600", r.header.Get("Cache-Control"))
+	assert.Contains(t, r.header.Get("Content-Security-Policy"), "default-src 'none'")
+}
+
 func TestUnknownPages(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
