@@ -86,6 +86,10 @@ func (a *app) recoveryLogin(w http.ResponseWriter, r *http.Request, form url.Val
 		a.fail(w, r, "recovery login", err)
 		return
 	}
+	if res.verdict == granted && res.user.factorID == "" { // no code was needed, and none was used
+		http.Redirect(w, r, "/?m=loggedin", http.StatusSeeOther)
+		return
+	}
 	if res.verdict == granted {
 		http.Redirect(w, r, "/?m=recovered", http.StatusSeeOther)
 		return

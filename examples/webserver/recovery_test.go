@@ -76,6 +76,18 @@ func TestRecoveryLogin(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, r.status, "a wrong password did not spend the code")
 }
 
+// TestRecoveryLoginWithoutFactor: an account without two-factor has no
+// recovery codes; the password signs in, and the page does not claim that
+// a code was used up.
+func TestRecoveryLoginWithoutFactor(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.signup("quinn", "password1")
+	r := h.browser().recoveryLogin("quinn", "password1", "2222-2222-2222-2222")
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, "/?m=loggedin", r.header.Get("Location"))
+}
+
 // TestRecoveryCodesAreThrottled: wrong recovery codes count with wrong
 // codes in the Guard.
 func TestRecoveryCodesAreThrottled(t *testing.T) {
