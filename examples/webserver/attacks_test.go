@@ -207,7 +207,7 @@ func TestRequestLimits(t *testing.T) {
 	// A long name that fits the form is an unknown user, not a 500.
 	r = b.login(strings.Repeat("a", 3000), "password1", "")
 	assertRefused(t, r, http.StatusUnauthorized)
-	assert.Contains(t, h.logs.String(), `user="(not a valid user name)"`)
+	assert.Contains(t, h.logs.String(), `user="(no such account)"`)
 	assert.NotContains(t, h.logs.String(), strings.Repeat("a", 100))
 }
 

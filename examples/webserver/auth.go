@@ -56,10 +56,14 @@ type secondFactor func(ctx context.Context, u user) (result, error)
 // checkCredentials is one attempt to prove to be name: the password delay
 // first, then the password, then, when two-factor is on, second (a code
 // or a recovery code, through the Guard). It does the same work for a
-// name without an account.
+// name without an account. The result's user is the account the name
+// names, if any.
 func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password string, second secondFactor) (result, error) {
-	valid := a.checkUserName(name) == nil
-	bucket, err := a.deviceBucket(ctx, r, name, valid)
+	u, err := a.account(ctx, name)
+	if err != nil {
+		return result{}, err
+	}
+	bucket, err := a.deviceBucket(ctx, r, u.name)
 	if err != nil {
 		return result{}, err
 	}
@@ -69,34 +73,39 @@ func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, passw
 		return result{}, err
 	}
 	if at.refused > 0 {
-		return result{verdict: denied, wait: at.refused, reason: "password delay"}, nil
-	}
-	u, found := user{}, false
-	if valid {
-		u, err = a.db.user(ctx, name)
-		if err != nil && !errors.Is(err, errNotFound) {
-			return result{}, err
-		}
-		found = err == nil
+		return result{verdict: denied, wait: at.refused, reason: "password delay", user: u}, nil
 	}
 	ok, err := a.hasher.verify(ctx, password, u.passwordHash) // "" when not found: the same work
 	if err != nil {
 		return result{}, err
 	}
 	switch {
-	case !found:
+	case u.name == "":
 		return result{verdict: denied, wait: at.wait, reason: "unknown user"}, nil
 	case !ok:
-		return result{verdict: denied, wait: at.wait, reason: "wrong password"}, nil
+		return result{verdict: denied, wait: at.wait, reason: "wrong password", user: u}, nil
 	}
 	if u.factorID != "" {
 		res, err := second(ctx, u)
 		if err != nil || res.verdict != granted {
-			res.wait = max(res.wait, at.wait)
+			res.wait, res.user = max(res.wait, at.wait), u
 			return res, err
 		}
 	}
 	return result{verdict: granted, user: u, knownDevice: bucket != ""}, a.clearAttempts(ctx, key)
+}
+
+// account returns the user that name names, or the zero user if none
+// does; a name that no account can have is not looked up.
+func (a *app) account(ctx context.Context, name string) (user, error) {
+	if a.checkUserName(name) != nil {
+		return user{}, nil
+	}
+	u, err := a.db.user(ctx, name)
+	if errors.Is(err, errNotFound) {
+		return user{}, nil
+	}
+	return u, err
 }
 
 // withCode is the second factor of a normal login: a code from the app.
@@ -123,10 +132,10 @@ func (a *app) withRecoveryCode(code string) secondFactor {
 }
 
 // deviceBucket returns the hash of the browser's device token if it was
-// given to name at an earlier login, or "".
-func (a *app) deviceBucket(ctx context.Context, r *http.Request, name string, valid bool) (string, error) {
+// given to name at an earlier login, or "". name "" is no account.
+func (a *app) deviceBucket(ctx context.Context, r *http.Request, name string) (string, error) {
 	c, err := r.Cookie(a.cookieName("device"))
-	if err != nil || !valid {
+	if err != nil || name == "" {
 		return "", nil
 	}
 	hash := tokenHash(c.Value)
@@ -215,14 +224,17 @@ func padUntil(ctx context.Context, deadline time.Time) {
 }
 
 // logAuth writes one line per authentication event, with its outcome and
-// reason, and never a password, code or secret.
+// reason, and never a password, code or secret. name is the account the
+// event is about; a login logs res.user's, and "" for a name that no
+// account has, which is often a password typed into the wrong field, or
+// bytes an attacker chose.
 func (a *app) logAuth(r *http.Request, event, name string, res result, err error) {
 	outcome := verdictNames[res.verdict]
 	if err != nil {
 		outcome = "error"
 	}
-	if a.checkUserName(name) != nil {
-		name = "(not a valid user name)" // attacker-chosen bytes stay out of the log
+	if name == "" || a.checkUserName(name) != nil {
+		name = "(no such account)"
 	}
 	attrs := []slog.Attr{slog.String("event", event), slog.String("outcome", outcome), slog.String("user", name),
 		slog.String("addr", clientAddr(r))}
@@ -352,7 +364,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
 	}
 	padUntil(ctx, deadline)
-	a.logAuth(r, "login", name, res, err)
+	a.logAuth(r, "login", res.user.name, res, err)
 	if err != nil {
 		a.fail(w, r, "login", err)
 		return

@@ -81,7 +81,7 @@ func (a *app) recoveryLogin(w http.ResponseWriter, r *http.Request, form url.Val
 		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
 	}
 	padUntil(ctx, deadline)
-	a.logAuth(r, "recovery login", name, res, err)
+	a.logAuth(r, "recovery login", res.user.name, res, err)
 	if err != nil {
 		a.fail(w, r, "recovery login", err)
 		return
