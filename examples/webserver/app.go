@@ -12,7 +12,9 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/otpkit/otp"
@@ -28,9 +30,13 @@ type app struct {
 	now    func() time.Time
 	log    *slog.Logger
 
-	// tls: served over HTTPS, so cookies are Secure with the __Host- prefix
-	// and browsers are told to keep to HTTPS.
-	tls bool
+	// https: served over HTTPS, by -tls-cert or by a proxy in front, so
+	// cookies are Secure with the __Host- prefix and browsers are told to
+	// keep to HTTPS.
+	https bool
+	// proxied: behind a reverse proxy, which appends the client's address
+	// to X-Forwarded-For.
+	proxied bool
 	// loginFloor is the least time a login response takes, so that the
 	// time tells nothing about which check failed (see padUntil).
 	loginFloor time.Duration
@@ -116,7 +122,7 @@ func (a *app) securityHeaders(next http.Handler) http.Handler {
 		// Every page has a form or a secret: no copy in any cache, and none
 		// shown again by Back after logout. The stylesheet overrides this.
 		h.Set("Cache-Control", "no-store")
-		if a.tls {
+		if a.https {
 			h.Set("Strict-Transport-Security", "max-age=31536000")
 		}
 		next.ServeHTTP(w, r)
@@ -150,7 +156,7 @@ func (a *app) form(f func(http.ResponseWriter, *http.Request, url.Values)) http.
 // cookie unless it is Secure, for this host only and for every path, so
 // that no other site on a sibling domain can plant one.
 func (a *app) cookieName(base string) string {
-	if a.tls {
+	if a.https {
 		return "__Host-" + base
 	}
 	return base
@@ -162,7 +168,7 @@ func (a *app) cookieName(base string) string {
 func (a *app) setCookie(w http.ResponseWriter, base, value string, maxAge int) {
 	http.SetCookie(w, &http.Cookie{
 		Name: a.cookieName(base), Value: value, Path: "/", MaxAge: maxAge,
-		HttpOnly: true, Secure: a.tls, SameSite: http.SameSiteLaxMode,
+		HttpOnly: true, Secure: a.https, SameSite: http.SameSiteLaxMode,
 	})
 }
 
@@ -240,10 +246,20 @@ func (a *app) fail(w http.ResponseWriter, r *http.Request, what string, err erro
 	a.message(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment.", "/", "Go to the start page")
 }
 
-// clientAddr is the address the request came from. Behind a reverse
-// proxy it is the proxy's: trust a forwarded header only from a proxy you
-// run, which this example does not assume.
-func clientAddr(r *http.Request) string {
+// clientAddr is the address the request came from. Behind a proxy
+// (-behind-proxy) that is the last address in X-Forwarded-For, the one the
+// proxy appended: those before it are whatever the client sent. Without
+// the flag no forwarded header is trusted, since anyone can send one.
+func (a *app) clientAddr(r *http.Request) string {
+	if a.proxied {
+		forwarded := r.Header.Values("X-Forwarded-For")
+		if n := len(forwarded); n > 0 {
+			hops := strings.Split(forwarded[n-1], ",")
+			if addr, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
+				return addr.String()
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr

@@ -237,7 +237,7 @@ func (a *app) logAuth(r *http.Request, event, name string, res result, err error
 		name = "(no such account)"
 	}
 	attrs := []slog.Attr{slog.String("event", event), slog.String("outcome", outcome), slog.String("user", name),
-		slog.String("addr", clientAddr(r))}
+		slog.String("addr", a.clientAddr(r))}
 	if res.reason != "" {
 		attrs = append(attrs, slog.String("reason", res.reason))
 	}
@@ -293,7 +293,7 @@ func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
 // address counts towards the same kind of delay as failed logins.
 func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ctx, name, password := r.Context(), form.Get("user"), form.Get("password")
-	key := throttleKey("signup", clientAddr(r), "")
+	key := throttleKey("signup", a.clientAddr(r), "")
 	d, err := a.db.loginDelay(ctx, key)
 	if err != nil {
 		a.fail(w, r, "signup delay", err)

@@ -128,7 +128,7 @@ type harness struct {
 type harnessOption func(*harness)
 
 // withTLS serves the app over HTTPS, as -tls-cert does.
-func withTLS(h *harness) { h.app.tls = true }
+func withTLS(h *harness) { h.app.https = true }
 
 // newHarness starts the app on a new SQLite file (or on dsn's database,
 // when it is a postgres:// URL or an existing file) with a new key.
@@ -158,7 +158,7 @@ func newHarnessWithKey(t *testing.T, dsn string, key []byte, opts ...harnessOpti
 	for _, o := range opts {
 		o(h)
 	}
-	if h.app.tls {
+	if h.app.https {
 		h.http = httptest.NewTLSServer(h.app.handler())
 	} else {
 		h.http = httptest.NewServer(h.app.handler())

@@ -14,6 +14,8 @@
 //	-addr HOST:PORT      listen address (default 127.0.0.1:8080)
 //	-db PATH|URL         SQLite file (default otp-webserver.db) or postgres:// URL
 //	-tls-cert, -tls-key  serve HTTPS with this certificate and key
+//	-behind-proxy        a reverse proxy in front serves HTTPS and appends the
+//	                     client's address to X-Forwarded-For
 //	-new-key             print a new sealing key and exit
 //	-rekey               re-seal every secret with the current key and exit
 //	-unlock USER         lift the lock on USER's codes and exit
@@ -57,6 +59,7 @@ const issuer = "Example Corp"
 
 type config struct {
 	addr, db, tlsCert, tlsKey string
+	behindProxy               bool
 	newKey, rekey             bool
 	unlock                    string
 	iterations                int // PBKDF2; tests lower it
@@ -70,6 +73,8 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	fs.StringVar(&c.db, "db", "otp-webserver.db", "SQLite file, or a postgres:// URL")
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.BoolVar(&c.behindProxy, "behind-proxy", false,
+		"a reverse proxy in front serves HTTPS and appends the client's address to X-Forwarded-For")
 	fs.BoolVar(&c.newKey, "new-key", false, "print a new sealing key (for "+keyEnv+") and exit")
 	fs.BoolVar(&c.rekey, "rekey", false, "re-seal every secret with the current key and exit")
 	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on this user's codes and exit")
@@ -189,7 +194,7 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 	return &app{
 		issuer: issuer, db: store{db}, guard: &otp.Guard{Store: guardStore}, sealer: s,
 		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
-		tls: cfg.tlsCert != "", loginFloor: loginFloor,
+		https: cfg.tlsCert != "" || cfg.behindProxy, proxied: cfg.behindProxy, loginFloor: loginFloor,
 	}, nil
 }
 
@@ -216,7 +221,7 @@ func (a *app) serve(ctx context.Context, cfg config) error {
 		return err
 	}
 	scheme := "http"
-	if a.tls {
+	if cfg.tlsCert != "" {
 		scheme = "https"
 	}
 	a.log.Info("listening", "url", scheme+"://"+ln.Addr().String(), "db", dbKind(cfg.db))
@@ -224,7 +229,7 @@ func (a *app) serve(ctx context.Context, cfg config) error {
 	go a.sweep(ctx)
 	errc := make(chan error, 1)
 	go func() {
-		if a.tls {
+		if cfg.tlsCert != "" {
 			errc <- srv.ServeTLS(ln, "", "")
 		} else {
 			errc <- srv.Serve(ln)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -122,4 +123,42 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	c.post("/login", url.Values{"user": {"alice"}, "password": {"password1"}, "code": {codeAt(t, secret, time.Now().Add(30*time.Second))}}, http.StatusSeeOther)
 	assert.Contains(t, c.get("/", http.StatusOK), "Two-factor authentication is <strong>on</strong>", "a restart forgets nothing")
 	assert.Equal(t, 0, second.stop())
+}
+
+// TestBehindProxy: with -behind-proxy, the proxy in front serves HTTPS,
+// so cookies are Secure and browsers keep to HTTPS; and each client is
+// the address the proxy appended to X-Forwarded-For, not the proxy, so
+// that one client's refused sign-ups do not delay everyone's.
+func TestBehindProxy(t *testing.T) {
+	t.Parallel()
+	srv := startRun(t, filepathIn(t, "web.db"), nil, "-behind-proxy")
+	signup := func(forwardedFor, name string) *http.Response {
+		t.Helper()
+		form := url.Values{"user": {name}, "password": {"password1"}}
+		req, err := http.NewRequest(http.MethodPost, srv.url+"/signup", strings.NewReader(form.Encode()))
+		require.NoError(t, err)
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("X-Forwarded-For", forwardedFor)
+		resp, err := http.DefaultTransport.RoundTrip(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	resp := signup("198.51.100.7", "alice")
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	require.NotEmpty(t, resp.Cookies())
+	for _, c := range resp.Cookies() {
+		assert.True(t, c.Secure, c.Name)
+		assert.True(t, strings.HasPrefix(c.Name, "__Host-"), c.Name)
+	}
+	assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
+
+	for range freeLoginFailures + 1 {
+		assert.Equal(t, http.StatusBadRequest, signup("198.51.100.7", "alice").StatusCode, "taken")
+	}
+	assert.Equal(t, http.StatusTooManyRequests, signup("198.51.100.7", "alice").StatusCode)
+	assert.Equal(t, http.StatusSeeOther, signup("203.0.113.9", "bob").StatusCode, "another client is not delayed")
+	assert.Equal(t, http.StatusTooManyRequests, signup("203.0.113.9, 198.51.100.7", "carol").StatusCode,
+		"a client cannot choose its address: the proxy's entry is the last")
+	assert.Contains(t, srv.out.String(), "addr=198.51.100.7")
 }
