@@ -105,11 +105,11 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 }
 
 // reauthenticated reports whether the session's user may change their
-// two-factor settings: only with the password and, while two-factor is on,
-// a current code or a recovery code, checked as a login is. A session alone is not enough: a
-// stolen one could otherwise turn two-factor on with the thief's app and
-// shut the owner out for good. It returns the user as checked; otherwise
-// it answers the request itself.
+// two-factor settings: only with the password and, while two-factor is
+// on, a current code or a recovery code, checked as a login is. A session
+// alone is not enough: a stolen one could otherwise turn two-factor on
+// with the thief's app and shut the owner out for good. It returns the
+// user as checked; otherwise it answers the request itself.
 func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses session, form url.Values, event string) (user, bool) {
 	ctx := r.Context()
 	u, err := a.db.user(ctx, ses.user)
@@ -222,7 +222,8 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 	a.showRecoveryCodes(w, r, ses.user, notices["on"], codes)
 }
 
-// removeFactor turns two-factor off, with the password and a current code.
+// removeFactor turns two-factor off, with the password and a current code
+// (or a recovery code).
 func (a *app) removeFactor(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ses, ok := a.requireSession(w, r)
 	if !ok {
