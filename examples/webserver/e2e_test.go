@@ -7,6 +7,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -345,4 +346,39 @@ func screenshot(t *testing.T, ctx context.Context, name string) string {
 		os.WriteFile(filepath.Join(dir, time.Now().Format("150405.000")+"-"+name+".png"), png, 0o600)
 	}
 	return path
+}
+
+// TestSecondSignalStopsAtOnce: the first SIGTERM (or Ctrl-C) shuts down
+// gracefully, waiting for requests in flight; a second one, from someone
+// who will not wait, stops the process at once.
+func TestSecondSignalStopsAtOnce(t *testing.T) {
+	t.Parallel()
+	p := startProcess(t, filepath.Join(t.TempDir(), "web.db"), newKeyHex())
+	u, err := url.Parse(p.url)
+	require.NoError(t, err)
+	conn, err := net.Dial("tcp", u.Host)
+	require.NoError(t, err)
+	defer conn.Close()
+	// A form that never arrives whole keeps a request in flight, which the
+	// graceful shutdown waits for.
+	_, err = conn.Write([]byte("POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nuser="))
+	require.NoError(t, err)
+	time.Sleep(200 * time.Millisecond)
+
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	require.Eventually(t, func() bool { return strings.Contains(p.out.String(), "shutting down") }, 5*time.Second, 10*time.Millisecond)
+	require.NoError(t, p.cmd.Process.Signal(syscall.SIGTERM))
+	done := make(chan error, 1)
+	go func() {
+		<-p.outDone
+		done <- p.cmd.Wait()
+	}()
+	select {
+	case err := <-done:
+		assert.Error(t, err, "killed by the signal, not a clean exit")
+	case <-time.After(3 * time.Second):
+		t.Error("the second SIGTERM did not stop the process")
+		p.cmd.Process.Kill()
+		<-done
+	}
 }

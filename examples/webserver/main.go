@@ -49,9 +49,23 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr))
+	os.Exit(run(signalContext(), os.Args[1:], os.Getenv, os.Stderr))
+}
+
+// signalContext ends at the first SIGINT or SIGTERM, which starts the
+// graceful shutdown. From then on those signals have their default effect
+// again, so that a second one, from someone who will not wait, stops the
+// process at once.
+func signalContext() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		signal.Reset(os.Interrupt, syscall.SIGTERM)
+		cancel()
+	}()
+	return ctx
 }
 
 // issuer is the name authenticator apps show next to the account.
@@ -240,6 +254,7 @@ func (a *app) serve(ctx context.Context, cfg config) error {
 		return err
 	case <-ctx.Done():
 	}
+	a.log.Info("shutting down: waiting for requests in flight; a second signal stops at once")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	err = srv.Shutdown(shutdownCtx)
