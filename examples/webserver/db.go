@@ -402,6 +402,10 @@ func (s store) keyIDs(ctx context.Context) ([]string, error) {
 	return ids, rows.Err()
 }
 
+// nameColumn is the column that names the user in each table that holds
+// sealed secrets.
+var nameColumn = map[string]string{"web_users": "name", "web_enrolments": "user_name"}
+
 // sealedRow is a sealed secret, from web_users or web_enrolments.
 type sealedRow struct {
 	table, user, factorID, secret, keyID string
@@ -411,8 +415,7 @@ type sealedRow struct {
 func (s store) sealedNotBy(ctx context.Context, id string) ([]sealedRow, error) {
 	var out []sealedRow
 	for _, table := range []string{"web_users", "web_enrolments"} {
-		nameCol := map[string]string{"web_users": "name", "web_enrolments": "user_name"}[table]
-		rows, err := s.db.QueryContext(ctx, `SELECT `+nameCol+`, factor_id, secret, key_id FROM `+table+
+		rows, err := s.db.QueryContext(ctx, `SELECT `+nameColumn[table]+`, factor_id, secret, key_id FROM `+table+
 			` WHERE key_id <> '' AND key_id <> $1`, id)
 		if err != nil {
 			return nil, err
@@ -434,8 +437,7 @@ func (s store) sealedNotBy(ctx context.Context, id string) ([]sealedRow, error) 
 
 // reseal replaces a sealed secret if the row still holds the old one.
 func (s store) reseal(ctx context.Context, r sealedRow, sealed, id string) error {
-	nameCol := map[string]string{"web_users": "name", "web_enrolments": "user_name"}[r.table]
-	_, err := s.db.ExecContext(ctx, `UPDATE `+r.table+` SET secret = $1, key_id = $2 WHERE `+nameCol+` = $3 AND secret = $4`,
+	_, err := s.db.ExecContext(ctx, `UPDATE `+r.table+` SET secret = $1, key_id = $2 WHERE `+nameColumn[r.table]+` = $3 AND secret = $4`,
 		sealed, id, r.user, r.secret)
 	return err
 }
