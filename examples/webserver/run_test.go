@@ -158,7 +158,16 @@ func TestBehindProxy(t *testing.T) {
 	}
 	assert.Equal(t, http.StatusTooManyRequests, signup("198.51.100.7", "alice").StatusCode)
 	assert.Equal(t, http.StatusSeeOther, signup("203.0.113.9", "bob").StatusCode, "another client is not delayed")
-	assert.Equal(t, http.StatusTooManyRequests, signup("203.0.113.9, 198.51.100.7", "carol").StatusCode,
-		"a client cannot choose its address: the proxy's entry is the last")
+	// A client cannot choose its address: the proxy's entry is the last.
+	// Either carol's sign-up still falls in 198.51.100.7's delay, or (on a
+	// machine slow enough for the delay to have passed) it is logged
+	// under that address.
+	switch code := signup("203.0.113.9, 198.51.100.7", "carol").StatusCode; code {
+	case http.StatusTooManyRequests:
+	case http.StatusSeeOther:
+		assert.Contains(t, srv.out.String(), "user=carol addr=198.51.100.7")
+	default:
+		t.Errorf("carol's sign-up: status %d", code)
+	}
 	assert.Contains(t, srv.out.String(), "addr=198.51.100.7")
 }
