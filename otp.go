@@ -27,6 +27,14 @@
 // Codes are compared in constant time and the whole window is always
 // computed, so timing tells nothing about which step matched.
 //
+// # Steam Guard codes
+//
+// Steam accounts use codes of their own, five characters such as "FR8RV"
+// made from the same HMAC and truncation. [TOTP] and [HOTP] make and
+// check them with Format set to [Steam], with every guarantee above, the
+// letters read in either case. [ParseURI] reads a Steam account's key URI
+// as a [Key] of that format, which [Key.TOTP] carries.
+//
 // # Errors
 //
 // Each concern has one sentinel, for errors.Is, and at most one error type,
