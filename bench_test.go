@@ -1,6 +1,7 @@
 package otp
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -43,6 +44,24 @@ func BenchmarkTOTPVerify(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkTOTPVerifySteam is BenchmarkTOTPVerify for Steam codes, with a
+// malformed one (a letter Steam never uses) beside: no HMAC work at all.
+func BenchmarkTOTPVerifySteam(b *testing.B) {
+	t := TOTP{Secret: benchSecret, Format: Steam, Skew: 1}
+	hit, err := t.Generate(benchTime)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, bc := range []struct{ name, code string }{{"hit", strings.ToLower(hit)}, {"miss", "22222"}, {"malformed", "AAAAA"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				_, _ = t.Verify(bc.code, benchTime, 0)
+			}
+		})
 	}
 }
 

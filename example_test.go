@@ -43,6 +43,31 @@ func ExampleTOTP() {
 	// Output: 07081804
 }
 
+// Steam Guard codes: a Steam account's shared secret, and the code the
+// Steam mobile app showed for it (KeePassXC's test account).
+func ExampleTOTP_steam() {
+	key, err := otp.DecodeSecret("63BEDWCQZKTQWPESARIERL5DTTQFCJTK")
+	if err != nil {
+		panic(err)
+	}
+	t := otp.TOTP{Secret: key, Format: otp.Steam, Skew: 1}
+	now := time.Unix(1511200518, 0)
+	code, _ := t.Generate(now)
+	fmt.Println(code)
+
+	// People type the letters in either case.
+	step, err := t.Verify("fr8rv", now, 0)
+	fmt.Println(step, err)
+
+	// A letter Steam never uses is refused before any HMAC work.
+	_, err = t.Verify("FR8RA", now, 0)
+	fmt.Println(err)
+	// Output:
+	// FR8RV
+	// 50373350 <nil>
+	// otp: invalid code
+}
+
 func ExampleTOTP_Verify() {
 	t := otp.TOTP{Secret: secret, Skew: 1}
 	now := time.Unix(1111111109, 0)
@@ -123,6 +148,28 @@ func ExampleParseURI() {
 	// Output:
 	// totp Microsoft 365 alice@contoso.com 8 30s
 	// otp: invalid key URI: digits: not a whole number from 6 to 10
+}
+
+// A Steam account's key URI, as SteamDesktopAuthenticator writes it, names
+// only the issuer Steam: its keys make Steam codes, never decimal ones.
+func ExampleParseURI_steam() {
+	k, err := otp.ParseURI("otpauth://totp/Steam:alice?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Steam")
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(k.Format, k.Digits)
+	fmt.Println(k.URI()) // as KeePassXC writes it
+
+	code, _ := k.TOTP().Generate(time.Unix(1511200714, 0))
+	fmt.Println(code)
+
+	_, err = otp.ParseURI("otpauth://totp/alice?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&encoder=base26")
+	fmt.Println(err)
+	// Output:
+	// Steam 5
+	// otpauth://totp/Steam:alice?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Steam&encoder=steam
+	// 9P3VP
+	// otp: invalid key URI: encoder: unknown: only "steam" is supported
 }
 
 func ExampleKey_URI() {

@@ -173,6 +173,32 @@ func TestGuardAccountsAreSeparate(t *testing.T) {
 	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code), "bob's step is his own")
 }
 
+// TestGuardSteamTOTP: a Guard takes Steam codes as it takes decimal ones,
+// through TOTP.Verify: once each, in either case, a malformed one counted.
+func TestGuardSteamTOTP(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	secret, err := DecodeSecret("63BEDWCQZKTQWPESARIERL5DTTQFCJTK")
+	require.NoError(t, err)
+	steam := TOTP{Secret: secret, Format: Steam, Skew: 1}
+	clock := newFakeClock(time.Unix(1511200518, 0)) // the Steam app showed FR8RV (testdata/steam.json)
+	g := &Guard{Store: NewMemoryStore(), Now: clock.Now}
+
+	require.NoError(t, g.VerifyTOTP(ctx, "erin", steam, "fr8rv"))
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "FR8RV"), ErrReplayed, "the same code in the other case")
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "FR8RA"), ErrInvalidCode, "A is not a Steam character")
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "124875"), ErrInvalidCode, "the decimal code of the step")
+	s, err := g.State(ctx, "erin")
+	require.NoError(t, err)
+	assert.Equal(t, State{Last: 1511200518 / 30, Failures: 3}, s)
+
+	clock.Advance(196 * time.Second) // the app's second code, 9P3VP
+	require.NoError(t, g.VerifyTOTP(ctx, "erin", steam, "9p3vp"))
+	s, err = g.State(ctx, "erin")
+	require.NoError(t, err)
+	assert.Equal(t, State{Last: 1511200714 / 30}, s)
+}
+
 func TestGuardHOTP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

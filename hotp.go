@@ -9,50 +9,34 @@ import (
 )
 
 // HOTP generates and verifies counter-based one-time passwords (RFC 4226).
-// The zero values of Algorithm and Digits mean SHA1 and 6.
+// The zero values of Algorithm, Digits and Format mean SHA1, 6 and decimal.
 type HOTP struct {
 	// Secret is the raw key, not its base32 text: decode what a key URI or
 	// a person gives with [DecodeSecret] (or take [Key.HOTP] of
 	// [ParseURI]'s key).
 	Secret    []byte
 	Algorithm Algorithm // SHA1 when zero
-	Digits    int       // DefaultDigits when zero; 6..10 allowed
+	// Digits is the code length: 6..10 for Decimal (DefaultDigits when
+	// zero), 5 for Steam (when zero too).
+	Digits int
+	Format CodeFormat // Decimal when zero
 	// LookAhead is how many counters after the expected one Verify also
 	// accepts, to resynchronise with a token pressed without logging in
 	// (RFC 4226 §7.4). At most MaxWindow.
 	LookAhead int
 }
 
-// DefaultDigits is the code length when Digits is zero: RFC 4226's, and
-// the only one every authenticator app shows.
-const DefaultDigits = 6
-
-// digitsOrDefault is the rule for a zero Digits.
-func digitsOrDefault(digits int) int {
-	if digits == 0 {
-		return DefaultDigits
-	}
-	return digits
-}
-
-// checkDigits is the rule for the code length: RFC 4226 §5.3 asks for at
-// least 6 digits, and its 31-bit value has at most 10.
-func checkDigits(digits int) error {
-	if digits < 6 || digits > 10 {
-		return &ConfigError{Field: "Digits", Reason: strconv.Itoa(digits) + " is outside 6..10"}
-	}
-	return nil
-}
-
 // params are the checked settings shared by HOTP and TOTP.
 type params struct {
 	alg    Algorithm
+	codec  *codec
 	digits int
+	mod    uint32 // the number of codes: the truncated value is kept modulo it
 }
 
-// checkParams applies the defaults (SHA1, 6 digits) and rejects what
-// cannot be used.
-func checkParams(secret []byte, alg Algorithm, digits int) (params, error) {
+// checkParams applies the defaults (SHA1, decimal, the format's length)
+// and rejects what cannot be used.
+func checkParams(secret []byte, alg Algorithm, format CodeFormat, digits int) (params, error) {
 	if len(secret) == 0 {
 		return params{}, &ConfigError{Field: "Secret", Reason: "empty"}
 	}
@@ -62,18 +46,22 @@ func checkParams(secret []byte, alg Algorithm, digits int) (params, error) {
 	if err := checkFIPSOnly(secret, alg); err != nil {
 		return params{}, err
 	}
-	digits = digitsOrDefault(digits)
-	if err := checkDigits(digits); err != nil {
+	if !format.known() {
+		return params{}, &ConfigError{Field: "Format", Reason: "unknown value " + strconv.Itoa(int(format))}
+	}
+	c := &formats[format]
+	digits = digitsOrDefault(format, digits)
+	if err := checkDigits(c, digits); err != nil {
 		return params{}, err
 	}
-	return params{alg: alg, digits: digits}, nil
+	return params{alg: alg, codec: c, digits: digits, mod: c.mods[digits]}, nil
 }
 
 // MaxWindow caps HOTP.LookAhead, and each side of a TOTP window (Skew plus
-// LookBehind, Skew plus LookAhead). Every extra step in the
-// window adds 10^-Digits to the chance that a guessed code is accepted;
-// a window of 100 on each side already makes that about 1 in 5,000 for six
-// digits, so larger windows are refused as unsafe.
+// LookBehind, Skew plus LookAhead). Every extra step in the window adds
+// 10^-Digits (26^-5 for Steam codes) to the chance that a guessed code is
+// accepted; a window of 100 on each side already makes that about 1 in
+// 5,000 for six digits, so larger windows are refused as unsafe.
 const MaxWindow = 100
 
 // checkWindow is the rule for a window: not negative, at most MaxWindow.
@@ -88,7 +76,9 @@ func checkWindow(field string, n int) error {
 }
 
 // check applies h's defaults and refuses what cannot be used.
-func (h HOTP) check() (params, error) { return checkParams(h.Secret, h.Algorithm, h.Digits) }
+func (h HOTP) check() (params, error) {
+	return checkParams(h.Secret, h.Algorithm, h.Format, h.Digits)
+}
 
 // Generate returns the code for counter.
 func (h HOTP) Generate(counter uint64) (string, error) {
@@ -104,9 +94,9 @@ func (h HOTP) Generate(counter uint64) (string, error) {
 // pass it as counter next time. If the code occurs more than once in the
 // window the latest match wins, which burns every counter up to it.
 //
-// On any error Verify returns counter unchanged. A malformed code (wrong
-// length, anything but ASCII digits) fails with [ErrInvalidCode] before any
-// HMAC work. The window never runs past counter 2^64-2, so the returned
+// On any error Verify returns counter unchanged. A malformed code (the
+// wrong length, or a character outside the format's: anything but ASCII
+// digits for Decimal) fails with [ErrInvalidCode] before any HMAC work. The window never runs past counter 2^64-2, so the returned
 // counter never wraps.
 func (h HOTP) Verify(code string, counter uint64) (next uint64, err error) {
 	p, err := h.check()
@@ -134,8 +124,8 @@ func (h HOTP) Verify(code string, counter uint64) (next uint64, err error) {
 func (h HOTP) code(p params, counter uint64) string {
 	var m mac
 	m.init(p.alg, h.Secret)
-	var code [10]byte
-	formatCode(&code, m.value(counter, p.digits), p.digits)
+	var code [maxDigits]byte
+	p.codec.format(&code, m.value(counter, p.mod), p.digits)
 	return string(code[:p.digits])
 }
 
@@ -143,30 +133,24 @@ func (h HOTP) code(p params, counter uint64) string {
 // offset of the latest that matches, or [ErrInvalidCode]. A malformed code
 // costs no HMAC.
 func (h HOTP) match(p params, code string, first uint64, n int) (offset int, err error) {
-	want, ok := parseCode(code, p.digits)
+	want, ok := p.codec.parse(code, p.digits)
 	if !ok {
 		return 0, ErrInvalidCode
 	}
 	var m mac
 	m.init(p.alg, h.Secret)
-	if offset, ok = m.matchLast(want, p.digits, first, n); !ok {
+	if offset, ok = m.matchLast(want, p.mod, first, n); !ok {
 		return 0, ErrInvalidCode
 	}
 	return offset, nil
 }
 
 // value returns the HOTP value of counter (RFC 4226 §5.3): the truncated
-// MAC mod 10^digits.
-func (m *mac) value(counter uint64, digits int) uint32 {
+// MAC mod mod, which is 10^Digits for decimal codes.
+func (m *mac) value(counter uint64, mod uint32) uint32 {
 	var sum [sha512.Size]byte
-	v := truncate(sum[:m.sum(&sum, counter)])
-	if digits < 10 { // 31 bits never reach 10^10
-		v %= pow10[digits]
-	}
-	return v
+	return truncate(sum[:m.sum(&sum, counter)]) % mod
 }
-
-var pow10 = [10]uint32{1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9}
 
 // truncate is RFC 4226 §5.3 dynamic truncation: 31 bits read at the offset
 // that the digest's last nibble names.
@@ -175,39 +159,15 @@ func truncate(digest []byte) uint32 {
 	return binary.BigEndian.Uint32(digest[off:]) & 0x7fffffff
 }
 
-// formatCode writes v mod 10^digits, zero-padded, into dst[:digits].
-func formatCode(dst *[10]byte, v uint32, digits int) {
-	for i := digits - 1; i >= 0; i-- {
-		dst[i] = byte('0' + v%10)
-		v /= 10
-	}
-}
-
-// parseCode reads a code of exactly digits ASCII digits, and refuses
-// anything else before any HMAC work is done.
-func parseCode(code string, digits int) (value uint64, ok bool) {
-	if len(code) != digits {
-		return 0, false
-	}
-	for i := 0; i < len(code); i++ {
-		c := code[i]
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		value = value*10 + uint64(c-'0')
-	}
-	return value, true
-}
-
 // matchLast computes the value of each of the n counters from first on and
 // reports the offset of the last one equal to want. It does the same work
 // whichever counter matches, so its timing reveals nothing about the match.
-func (m *mac) matchLast(want uint64, digits int, first uint64, n int) (offset int, ok bool) {
-	// A value has 31 bits; want, up to 10 digits, may have 34.
+func (m *mac) matchLast(want uint64, mod uint32, first uint64, n int) (offset int, ok bool) {
+	// A value has 31 bits; want, up to 10 decimal digits, may have 34.
 	wantHigh, wantLow := int32(want>>32), int32(uint32(want))
 	found := 0
 	for i := range n {
-		got := m.value(first+uint64(i), digits)
+		got := m.value(first+uint64(i), mod)
 		eq := subtle.ConstantTimeEq(wantHigh, 0) & subtle.ConstantTimeEq(wantLow, int32(got))
 		found |= eq
 		offset = subtle.ConstantTimeSelect(eq, i, offset)

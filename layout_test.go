@@ -68,15 +68,19 @@ func declaredIn(files map[string]*ast.File) map[string]string {
 // TestOneHomePerConcept: the file a concept is named for holds it, and each
 // rule is written once. otp.go is the package doc, Algorithm and the errors
 // every part shares; hotp.go is RFC 4226 (the code of a counter and the
-// window match), which totp.go builds on; mac.go is HMAC.
+// window match), which totp.go builds on; format.go is how a truncated
+// value is written (decimal digits, Steam's letters) and the length rule;
+// mac.go is HMAC.
 func TestOneHomePerConcept(t *testing.T) {
 	t.Parallel()
 	where := declaredIn(libraryFiles(t))
 	homes := map[string][]string{
 		"otp.go": {"Algorithm", "SHA1", "hashes", "Algorithm.String", "ParseAlgorithm", "Algorithm.sum",
 			"ErrInvalidCode", "ErrReplayed", "ErrInvalidConfig", "ConfigError"},
-		"hotp.go": {"HOTP", "DefaultDigits", "digitsOrDefault", "checkDigits", "checkParams", "MaxWindow", "checkWindow",
-			"mac.value", "truncate", "formatCode", "parseCode", "mac.matchLast", "HOTP.code", "HOTP.match"},
+		"hotp.go": {"HOTP", "checkParams", "MaxWindow", "checkWindow",
+			"mac.value", "truncate", "mac.matchLast", "HOTP.code", "HOTP.match"},
+		"format.go": {"CodeFormat", "Decimal", "Steam", "formats", "CodeFormat.String", "DefaultDigits", "digitsOrDefault",
+			"checkDigits", "codec.format", "codec.parse", "formatOfEncoder"},
 		"totp.go":   {"TOTP", "TOTP.hotp", "DefaultPeriod", "periodOrDefault", "checkPeriod", "periodOfSeconds"},
 		"mac.go":    {"mac", "compress", "stdMAC", "checkFIPSOnly"},
 		"base32.go": {"SecretError", "ErrInvalidSecret", "DecodeSecret"},

@@ -211,6 +211,18 @@ func TestFIPS140Mode(t *testing.T) {
 			assertMatchesHMAC(t, alg, minKey, func(m *mac, key []byte) { m.init(alg, key) })
 		})
 	}
+	t.Run("a malformed code costs no HMAC", func(t *testing.T) {
+		// Here every key set up allocates (crypto/hmac.New), so a Verify
+		// that allocates nothing computed no HMAC.
+		for _, tp := range []TOTP{{Secret: rfc4226Secret, Algorithm: SHA256, Skew: 1}, {Secret: rfc4226Secret, Algorithm: SHA256, Format: Steam, Skew: 1}} {
+			wrong := map[CodeFormat]string{Decimal: "000000", Steam: "22222"}[tp.Format]
+			assert.Positive(t, testing.AllocsPerRun(10, func() { _, _ = tp.Verify(wrong, benchTime, 0) }), "%s: a well-formed code", tp.Format)
+			for _, code := range []string{"", "00000", "0000000", "00000a", "FR8RA", "fr8r1", "FR8RVV"} {
+				allocs := testing.AllocsPerRun(10, func() { _, _ = tp.Verify(code, benchTime, 0) })
+				assert.Zero(t, allocs, "%s: %q", tp.Format, code)
+			}
+		}
+	})
 	if mode != "only" {
 		return
 	}

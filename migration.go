@@ -85,12 +85,14 @@ func entryError(list string, i int, reason string, err error) error {
 // Each account becomes a [Key] as [ParseURI] would return it: the issuer is
 // the issuer field, and a name that repeats it as "Issuer:name" loses that
 // prefix; names pass the checks ParseURI makes; a TOTP key has the 30-second
-// period, the only one an export holds. An unspecified algorithm or digit
-// count is SHA1 or 6, their defaults, as when a key URI leaves them out;
-// MD5, an unspecified type and values the format does not define are
-// errors, never a guess. Fields the package does not know are skipped; a
-// field of the wrong wire type or given twice, or a truncated one, is an
-// error. An export with no accounts is an error.
+// period, the only one an export holds. Every key makes decimal codes, as
+// the app does, even one of the issuer "Steam" ([Key.URI] writes its digits,
+// so that ParseURI does not read it as [Steam] codes). An unspecified
+// algorithm or digit count is SHA1 or 6, their defaults, as when a key URI
+// leaves them out; MD5, an unspecified type and values the format does not
+// define are errors, never a guess. Fields the package does not know are
+// skipped; a field of the wrong wire type or given twice, or a truncated
+// one, is an error. An export with no accounts is an error.
 //
 // Like [ParseURI] it refuses input longer than [MaxURILength] before reading
 // it. Every error is a [*MigrationError] naming the account and field that
@@ -360,13 +362,14 @@ func entryField(keyField string) string {
 // batch index.
 //
 // A key that an export cannot carry is an error naming it, never silently
-// changed: an export holds SHA1, SHA256 or SHA512, 6 or 8 digits, and for
-// TOTP only the 30-second period; it has no place for [Key.Extra]. Names
-// must be what [ParseURI] accepts, and the account must not start with a
-// space. A key that is not valid at all, such as one without a secret, is
-// an error that also wraps a [*ConfigError]. A URI longer than
-// [MaxURILength] is an error too (at error-correction level M a QR code
-// holds at most 2331 bytes; ten keys with typical names take about 1000).
+// changed: an export holds SHA1, SHA256 or SHA512, 6 or 8 decimal digits
+// (never [Steam] codes), and for TOTP only the 30-second period; it has no
+// place for [Key.Extra]. Names must be what [ParseURI] accepts, and the
+// account must not start with a space. A key that is not valid at all, such
+// as one without a secret, is an error that also wraps a [*ConfigError]. A
+// URI longer than [MaxURILength] is an error too (at error-correction level
+// M a QR code holds at most 2331 bytes; ten keys with typical names take
+// about 1000).
 //
 // Each account is named "Issuer:account" (just "account" without an
 // issuer): the label [Key.URI] writes, which the app keeps as the name of a
@@ -433,9 +436,13 @@ func exportParameters(k *Key) (otpParameters, error) {
 	if err := k.Validate(); err != nil {
 		return p, err
 	}
-	checked, err := checkParams(k.Secret, k.Algorithm, k.Digits)
+	checked, err := checkParams(k.Secret, k.Algorithm, k.Format, k.Digits)
 	if err != nil {
 		return p, err
+	}
+	if k.Format != Decimal {
+		// Before digits: a Steam key's 5 is not the reason it cannot go.
+		return p, errors.New("format: " + k.Format.String() + " codes cannot be exported: an export holds decimal codes only")
 	}
 	if err := p.setType(k); err != nil {
 		return p, err

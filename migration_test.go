@@ -365,6 +365,7 @@ func exportableKeys() []*Key {
 		{Issuer: "AT&T / C++ 50% ?#=", Account: "a+b c", Secret: secret},
 		{Account: "80-bit secret", Secret: secret[:10]},
 		{Account: "long secret", Secret: bytes.Repeat([]byte{0xa5, 0x5a}, 64)},
+		{Issuer: "Steam", Account: "decimal codes, whose key URI says digits=6", Secret: secret},
 	}
 }
 
@@ -452,6 +453,26 @@ func TestMigrationURIsBatchID(t *testing.T) {
 	assert.Len(t, ids, 8, "a random batch id for each export (a repeat has odds of 1 in 2^27)")
 }
 
+// TestMigrationSteamIssuerIsDecimal: the app makes decimal codes for every
+// key, so an account of the issuer Steam in an export is a decimal key, and
+// its key URI says so with digits, which ParseURI would otherwise read as
+// Steam codes.
+func TestMigrationSteamIssuerIsDecimal(t *testing.T) {
+	t.Parallel()
+	m, err := ParseMigrationURI(exportURI(t, entry(testSecretField, lenField("12", str("Steam:alice")), lenField("1a", str("Steam")), sha1Six, totpType)))
+	require.NoError(t, err)
+	require.Len(t, m.Keys, 1)
+	k := m.Keys[0]
+	assert.Equal(t, &Key{Type: TypeTOTP, Issuer: "Steam", Account: "alice", Secret: []byte("12345678901234567890"), Digits: 6, Period: DefaultPeriod}, k)
+	assert.Equal(t, "otpauth://totp/Steam:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Steam&digits=6", k.URI())
+	again, err := ParseURI(k.URI())
+	require.NoError(t, err)
+	assert.Equal(t, k, again)
+	uris, err := MigrationURIs(m.Keys, 0)
+	require.NoError(t, err)
+	assert.Equal(t, m.Keys, parseAll(t, uris))
+}
+
 func TestMigrationURIsEmpty(t *testing.T) {
 	t.Parallel()
 	uris, err := MigrationURIs(nil, 0)
@@ -483,7 +504,11 @@ func TestMigrationURIsRefuses(t *testing.T) {
 		{"control character", func(k *Key) { k.Account = "al\x00ice" }, "Account: holds a control character", "Account"},
 		{"bidi override in the issuer", func(k *Key) { k.Issuer = "\u202eelpmaxE" }, "Issuer: holds the invisible or line-breaking character U+202E", "Issuer"},
 		{"a URI too long", func(k *Key) { k.Account = strings.Repeat("é", 700) }, "Key: its URI is 4278 bytes, longer than MaxURILength (4096)", "Key"},
-		{"extra parameters", func(k *Key) { k.Extra = url.Values{"image": {"x"}, "encoder": {"steam"}} }, `parameter "encoder": an export has no place for it`, ""},
+		{"extra parameters", func(k *Key) { k.Extra = url.Values{"image": {"x"}, "lock": {"true"}} }, `parameter "image": an export has no place for it`, ""},
+		{"Steam codes", func(k *Key) { k.Format = Steam }, "format: Steam codes cannot be exported: an export holds decimal codes only", ""},
+		{"Steam codes of 5 characters", func(k *Key) { k.Issuer, k.Format, k.Digits = "Steam", Steam, 5 }, "format: Steam codes cannot be exported", ""},
+		{"Steam codes of 6 characters", func(k *Key) { k.Format, k.Digits = Steam, 6 }, "Digits: 6 is not 5, the length of Steam codes", "Digits"},
+		{"an unknown format", func(k *Key) { k.Format = 3 }, "Format: unknown value 3", "Format"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -753,6 +778,7 @@ func FuzzParseMigrationURI(f *testing.F) {
 	f.Add("otpauth-migration://offline?data=CgA")
 	f.Add("otpauth-migration://offline?data=ChoKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgNib2IwAQ")
 	f.Add("otpauth-migration://OFFLINE?Data=Cg%2BxYzMzNDU2Nzg5MA%3D%3D&data")
+	f.Add("otpauth-migration://offline?data=CioKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgVTdGVhbRoFU3RlYW0gASgBMAI")
 	f.Fuzz(checkMigrationRoundTrip)
 }
 
@@ -765,6 +791,7 @@ func FuzzMigrationPayload(f *testing.F) {
 		}
 	}
 	f.Add([]byte{0x0a, 0x00})
+	f.Add([]byte("\x0a\x2a\x0a\x1412345678901234567890\x12\x05Steam\x1a\x05Steam\x20\x01\x28\x01\x30\x02")) // the issuer Steam: decimal codes
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		checkMigrationRoundTrip(t, "otpauth-migration://offline?data="+base64.StdEncoding.EncodeToString(payload))
 	})

@@ -37,6 +37,14 @@
 // (RFC 4226 §7.3, NIST SP 800-63B §5.2.2). [GenerateRecoveryCodes] and
 // [Guard.UseRecoveryCode] give users a way back in when the phone is lost.
 //
+// # Steam Guard codes
+//
+// Steam accounts use codes of their own, five characters such as "FR8RV"
+// made from the same HMAC and truncation. [TOTP] and [HOTP] make and
+// check them with Format set to [Steam], with every guarantee above, the
+// letters read in either case. [ParseURI] reads a Steam account's key URI
+// as a [Key] of that format, which [Key.TOTP] carries.
+//
 // # Errors
 //
 // Each concern has one sentinel, for errors.Is, and at most one error type,

@@ -73,15 +73,18 @@ func TestDigitsPadding(t *testing.T) {
 }
 
 func FuzzVerify(f *testing.F) {
-	f.Add([]byte("12345678901234567890"), 0, 0, int64(30), int64(0), 1, 0, 0, "287082", int64(59), uint64(0))
-	f.Add([]byte("k"), 2, 10, int64(1), int64(-100), 100, 0, 0, "0000000000", int64(1<<40), uint64(1<<60))
-	f.Add([]byte{}, -1, 5, int64(-1), int64(1<<62), -1, -1, 1<<62, "+12345", int64(-5), uint64(1<<64-1))
-	f.Add([]byte("12345678901234567890"), 0, 8, int64(30), int64(0), 0, 3, 1, "94287082", int64(119), uint64(0))
-	f.Fuzz(func(t *testing.T, secret []byte, alg, digits int, period, epoch int64, skew, behind, ahead int, code string, at int64, last uint64) {
+	f.Add([]byte("12345678901234567890"), 0, 0, 0, int64(30), int64(0), 1, 0, 0, "287082", int64(59), uint64(0))
+	f.Add([]byte("k"), 2, 10, 0, int64(1), int64(-100), 100, 0, 0, "0000000000", int64(1<<40), uint64(1<<60))
+	f.Add([]byte{}, -1, 5, -1, int64(-1), int64(1<<62), -1, -1, 1<<62, "+12345", int64(-5), uint64(1<<64-1))
+	f.Add([]byte("12345678901234567890"), 0, 8, 0, int64(30), int64(0), 0, 3, 1, "94287082", int64(119), uint64(0))
+	f.Add([]byte("\xf6\xc2\x41\xd8\x50\xca\xa7\x0b\x3c\x92\x04\x50\x48\xaf\xa3\x9c\xe0\x51\x26\x6a"), 0, 0, 1, int64(30), int64(0), 1, 0, 0, "fr8rv", int64(1511200518), uint64(0))
+	f.Add([]byte("\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), 1, 5, 1, int64(1), int64(0), 0, 2, 0, "RYH4D", int64(3), uint64(1))
+	f.Fuzz(func(t *testing.T, secret []byte, alg, digits, format int, period, epoch int64, skew, behind, ahead int, code string, at int64, last uint64) {
 		tp := TOTP{
 			Secret:     secret,
 			Algorithm:  Algorithm(alg),
 			Digits:     digits,
+			Format:     CodeFormat(format),
 			Period:     time.Duration(period) * time.Second,
 			Epoch:      time.Unix(epoch, 0),
 			Skew:       skew,
@@ -105,11 +108,13 @@ func FuzzVerify(f *testing.F) {
 		if _, _, err := tp.window(); cur == 0 || err != nil {
 			return
 		}
-		step, err = tp.Verify(generated, now, cur-1)
-		require.NoError(t, err, "a generated code must verify at the same time")
-		require.GreaterOrEqual(t, step, cur)
-		require.LessOrEqual(t, step-cur, uint64(skew+ahead))
-		h := HOTP{Secret: secret, Algorithm: tp.Algorithm, Digits: digits}
+		for _, typed := range []string{generated, strings.ToLower(generated)} {
+			step, err = tp.Verify(typed, now, cur-1)
+			require.NoError(t, err, "a generated code must verify at the same time, in either case")
+			require.GreaterOrEqual(t, step, cur)
+			require.LessOrEqual(t, step-cur, uint64(skew+ahead))
+		}
+		h := HOTP{Secret: secret, Algorithm: tp.Algorithm, Digits: digits, Format: tp.Format}
 		next, err := h.Verify(generated, cur)
 		require.NoError(t, err, "HOTP at the TOTP step gives the same code")
 		require.Equal(t, cur+1, next)

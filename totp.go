@@ -8,17 +8,20 @@ import (
 
 // TOTP generates and verifies time-based one-time passwords (RFC 6238).
 // The zero value of every field but Secret means the RFC default: SHA1,
-// 6 digits, 30-second steps counted from the Unix epoch, no skew.
+// 6 decimal digits, 30-second steps counted from the Unix epoch, no skew.
 type TOTP struct {
 	// Secret is the raw key, not its base32 text:
 	// TOTP{Secret: []byte("JBSWY3DPEHPK3PXP")} makes codes no app shows.
 	// Decode what a key URI or a person gives with [DecodeSecret] (or take
 	// [Key.TOTP] of [ParseURI]'s key).
 	Secret    []byte
-	Algorithm Algorithm     // SHA1 when zero
-	Digits    int           // DefaultDigits when zero; 6..10 allowed
-	Period    time.Duration // 30s when zero; a whole number of seconds, >= 1s
-	Epoch     time.Time     // T0; the zero Time means the Unix epoch
+	Algorithm Algorithm // SHA1 when zero
+	// Digits is the code length: 6..10 for Decimal (DefaultDigits when
+	// zero), 5 for Steam (when zero too).
+	Digits int
+	Format CodeFormat    // Decimal when zero; Steam for Steam Guard codes
+	Period time.Duration // 30s when zero; a whole number of seconds, >= 1s
+	Epoch  time.Time     // T0; the zero Time means the Unix epoch
 	// Skew is how many steps before and after the current one Verify also
 	// accepts, for clock drift and slow typing. RFC 6238 §5.2 recommends at
 	// most 1. At most MaxWindow.
@@ -43,18 +46,17 @@ type clock struct {
 // hotp is the HOTP that makes t's codes: RFC 6238 §4 defines TOTP as
 // HOTP(K, T), with the time step T as the counter.
 func (t TOTP) hotp() HOTP {
-	return HOTP{Secret: t.Secret, Algorithm: t.Algorithm, Digits: t.Digits}
+	return HOTP{Secret: t.Secret, Algorithm: t.Algorithm, Digits: t.Digits, Format: t.Format}
 }
 
 // check applies t's defaults and refuses what cannot be used.
-func (t TOTP) check() (HOTP, params, clock, error) {
-	h := t.hotp()
-	p, err := h.check()
+func (t TOTP) check() (params, clock, error) {
+	p, err := t.hotp().check()
 	if err != nil {
-		return h, p, clock{}, err
+		return p, clock{}, err
 	}
 	c, err := t.clock()
-	return h, p, c, err
+	return p, c, err
 }
 
 func (t TOTP) clock() (clock, error) {
@@ -163,7 +165,7 @@ func (t TOTP) window() (behind, ahead uint64, err error) {
 
 // Generate returns the code for the time step of at.
 func (t TOTP) Generate(at time.Time) (string, error) {
-	h, p, c, err := t.check()
+	p, c, err := t.check()
 	if err != nil {
 		return "", err
 	}
@@ -171,7 +173,7 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return h.code(p, step), nil
+	return t.hotp().code(p, step), nil
 }
 
 // Verify checks code against the steps from Skew+LookBehind before to
@@ -183,11 +185,12 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 // accepted once (RFC 6238 §5.2). A last of 0 means no code was accepted yet;
 // step 0 itself, the first Period after T0, is then never accepted.
 //
-// On any error Verify returns last unchanged. A malformed code (wrong
-// length, anything but ASCII digits) fails with [ErrInvalidCode] before any
-// HMAC work. The window never reaches before step 0.
+// On any error Verify returns last unchanged. A malformed code (the wrong
+// length, or a character outside the format's: anything but ASCII digits
+// for Decimal) fails with [ErrInvalidCode] before any HMAC work. The window
+// never reaches before step 0.
 func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err error) {
-	h, p, c, err := t.check()
+	p, c, err := t.check()
 	if err != nil {
 		return last, err
 	}
@@ -201,7 +204,7 @@ func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err e
 	}
 	first := now - min(now, behind)
 	end := now + min(ahead, math.MaxUint64-now)
-	offset, err := h.match(p, code, first, int(end-first)+1)
+	offset, err := t.hotp().match(p, code, first, int(end-first)+1)
 	if err != nil {
 		return last, err
 	}

@@ -28,9 +28,12 @@ type Key struct {
 	// [FormatSecret].
 	Secret    []byte
 	Algorithm Algorithm
-	Digits    int           // DefaultDigits when zero
-	Period    time.Duration // totp; 30s when zero
-	Counter   uint64        // hotp: the initial counter
+	Digits    int // the format's length when zero: DefaultDigits, or 5 for Steam
+	// Format is Decimal (the zero value) or Steam, for a Steam Guard
+	// account: see [ParseURI] for the key URIs that mean Steam.
+	Format  CodeFormat
+	Period  time.Duration // totp; 30s when zero
+	Counter uint64        // hotp: the initial counter
 	// Extra holds the parameters the package does not interpret, such as
 	// FreeOTP's image, color and lock, so that they survive a round trip.
 	Extra url.Values
@@ -127,8 +130,9 @@ func generateKey(typ KeyType, issuer, account string) (*Key, error) {
 //
 // It refuses what ParseURI refuses: a Type other than TypeTOTP and TypeHOTP;
 // a secret shorter than 80 bits; an empty account, or one starting with a
-// space; names with control or invisible characters; an unknown Algorithm;
-// Digits outside 6..10 (0 means 6); a TOTP Period that is not a whole
+// space; names with control or invisible characters; an unknown Algorithm
+// or Format; Digits outside 6..10 for Decimal (0 means 6) or other than 5
+// for Steam (0 means 5); a TOTP Period that is not a whole
 // number of seconds (0 means 30s); and an Extra parameter that ParseURI
 // would read as the other type's (period on HOTP, counter on TOTP) given
 // more than once. [Key.QR] and [MigrationURIs] refuse the same keys.
@@ -145,7 +149,7 @@ func (k *Key) Validate() error {
 	if err := checkNames(k.Issuer, k.Account); err != nil {
 		return err
 	}
-	if _, err := checkParams(k.Secret, k.Algorithm, k.Digits); err != nil {
+	if _, err := checkParams(k.Secret, k.Algorithm, k.Format, k.Digits); err != nil {
 		return err
 	}
 	if k.Type == TypeTOTP {
@@ -203,12 +207,12 @@ func (k *Key) checkExtra() error {
 
 // TOTP returns the generator and verifier for k, with no skew.
 func (k *Key) TOTP() TOTP {
-	return TOTP{Secret: k.Secret, Algorithm: k.Algorithm, Digits: k.Digits, Period: k.Period}
+	return TOTP{Secret: k.Secret, Algorithm: k.Algorithm, Digits: k.Digits, Format: k.Format, Period: k.Period}
 }
 
 // HOTP returns the generator and verifier for k, with no look-ahead.
 func (k *Key) HOTP() HOTP {
-	return HOTP{Secret: k.Secret, Algorithm: k.Algorithm, Digits: k.Digits}
+	return HOTP{Secret: k.Secret, Algorithm: k.Algorithm, Digits: k.Digits, Format: k.Format}
 }
 
 // ParseURI parses an otpauth:// key URI, as Google's Key URI Format
@@ -218,6 +222,16 @@ func (k *Key) HOTP() HOTP {
 // ':' or "%3A" between issuer and account, spaces after it, raw spaces and
 // UTF-8, lower-case, padded or grouped secrets, parameter names in any
 // case. The issuer parameter, when present, wins over the label's prefix.
+//
+// Steam Guard accounts have keys of their own code format, [Steam], which
+// three spellings mean: the parameter encoder=steam in any case
+// (KeePassXC's, which also writes digits=5), the type "steam"
+// (otpauth://steam/..., Aegis's), and the issuer "Steam", exactly, with
+// neither encoder nor digits (SteamDesktopAuthenticator's): Steam accounts
+// never use decimal codes, and a key that silently made them would give
+// only codes Steam refuses. An encoder other than steam is an error, not
+// decimal: its codes are ones the package cannot make. With Steam, digits
+// may only be 5.
 //
 // It is strict where looseness is a risk: the secret is required; a
 // present algorithm, digits, period or counter that is wrong is an error,
@@ -247,14 +261,15 @@ func ParseURI(uri string) (*Key, error) {
 	if end < 0 {
 		end = len(rest)
 	}
-	var typ KeyType
+	k := &Key{}
 	switch strings.ToLower(rest[:end]) {
 	case "totp":
-		typ = TypeTOTP
 	case "hotp":
-		typ = TypeHOTP
+		k.Type = TypeHOTP
+	case "steam": // a TOTP key of Steam codes
+		k.Format = Steam
 	default:
-		return nil, uriError("type", "not totp or hotp")
+		return nil, uriError("type", "not totp, hotp or steam")
 	}
 	if !strings.HasPrefix(rest[end:], "/") {
 		return nil, uriError("label", "missing")
@@ -265,12 +280,14 @@ func ParseURI(uri string) (*Key, error) {
 	if err != nil {
 		return nil, uriError("label", "bad percent-encoding")
 	}
-	k := &Key{Type: typ}
-	issuerParam, err := k.parseQuery(rawQuery)
+	q, err := k.parseQuery(rawQuery)
 	if err != nil {
 		return nil, err
 	}
-	if err := k.setNames(label, issuerParam); err != nil {
+	if err := k.setNames(label, q.issuer); err != nil {
+		return nil, err
+	}
+	if err := k.setDigits(q); err != nil {
 		return nil, err
 	}
 	if n := k.uriLength(); n > MaxURILength {
@@ -298,17 +315,26 @@ func checkKeySecret(secret []byte) *SecretError {
 // knownParams are the parameters ParseURI interprets for each type. The
 // other type's parameter (period on hotp, counter on totp) goes to Extra.
 var knownParams = map[KeyType][]string{
-	TypeTOTP: {"secret", "issuer", "algorithm", "digits", "period"},
-	TypeHOTP: {"secret", "issuer", "algorithm", "digits", "counter"},
+	TypeTOTP: {"secret", "issuer", "algorithm", "digits", "period", "encoder"},
+	TypeHOTP: {"secret", "issuer", "algorithm", "digits", "counter", "encoder"},
 }
 
 // allParams are the parameters ParseURI knows for either type, each of
 // which it refuses to see twice.
-var allParams = []string{"secret", "issuer", "algorithm", "digits", "period", "counter"}
+var allParams = []string{"secret", "issuer", "algorithm", "digits", "period", "counter", "encoder"}
 
-// parseQuery sets k's parameters from the query and returns the issuer
-// parameter.
-func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
+// query holds what parseQuery leaves for after the label is read: the
+// issuer parameter, and digits, whose rule depends on the code format,
+// which the issuer can decide.
+type query struct {
+	issuer    string
+	digits    string
+	hasDigits bool
+}
+
+// parseQuery sets k's parameters from the query, but for digits, which it
+// returns with the issuer parameter.
+func (k *Key) parseQuery(rawQuery string) (q query, err error) {
 	seen := map[string]bool{}
 	var secret string
 	for piece := range strings.SplitSeq(rawQuery, "&") {
@@ -319,12 +345,12 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 		name, err1 := url.QueryUnescape(rawName)
 		value, err2 := url.QueryUnescape(rawValue) // '+' is a space
 		if err1 != nil || err2 != nil {
-			return "", uriError("query", "bad percent-encoding")
+			return q, uriError("query", "bad percent-encoding")
 		}
 		lower := strings.ToLower(name)
 		if slices.Contains(allParams, lower) {
 			if seen[lower] {
-				return "", uriError(lower, "given more than once")
+				return q, uriError(lower, "given more than once")
 			}
 			seen[lower] = true
 		}
@@ -339,30 +365,31 @@ func (k *Key) parseQuery(rawQuery string) (issuer string, err error) {
 		case "secret":
 			secret = value
 		case "issuer":
-			issuer = value
+			q.issuer = value
+		case "digits":
+			q.digits, q.hasDigits = value, true
 		default:
 			if err := k.setParam(lower, value); err != nil {
-				return "", err
+				return q, err
 			}
 		}
 	}
 	if secret == "" {
-		return "", uriError("secret", "missing")
+		return q, uriError("secret", "missing")
 	}
 	if k.Secret, err = DecodeSecret(secret); err != nil {
-		return "", &URIError{Part: "secret", Reason: "not base32", Err: err}
+		return q, &URIError{Part: "secret", Reason: "not base32", Err: err}
 	}
 	if err := checkKeySecret(k.Secret); err != nil {
-		return "", &URIError{Part: "secret", Reason: err.Reason, Err: err}
+		return q, &URIError{Part: "secret", Reason: err.Reason, Err: err}
 	}
-	k.Digits = digitsOrDefault(k.Digits)
 	if k.Type == TypeTOTP {
 		k.Period = periodOrDefault(k.Period)
 	}
-	return issuer, nil
+	return q, nil
 }
 
-// setParam sets algorithm, digits, period or counter from its value.
+// setParam sets algorithm, encoder, period or counter from its value.
 func (k *Key) setParam(name, value string) error {
 	var err error
 	switch name {
@@ -370,12 +397,13 @@ func (k *Key) setParam(name, value string) error {
 		if k.Algorithm, err = ParseAlgorithm(value); err != nil {
 			return uriError(name, "not SHA1, SHA256 or SHA512")
 		}
-	case "digits":
-		n, ok := parseDecimal(value)
-		if !ok || checkDigits(int(min(n, 99))) != nil {
-			return uriError(name, "not a whole number from 6 to 10")
+	case "encoder":
+		format, ok := formatOfEncoder(value)
+		if !ok {
+			// Its codes are not decimal, and not ones this package makes.
+			return uriError(name, `unknown: only "steam" is supported`)
 		}
-		k.Digits = int(n)
+		k.Format = format
 	case "period":
 		n, ok := parseDecimal(value)
 		if ok {
@@ -407,6 +435,33 @@ func parseDecimal(s string) (uint64, bool) {
 	}
 	n, err := strconv.ParseUint(s, 10, 64)
 	return n, err == nil
+}
+
+// steamIssuer is the issuer of Steam's own accounts, which never use
+// decimal codes: a key URI that names it and neither encoder nor digits is
+// a Steam key, and [Key.URI] writes digits for a decimal key of it.
+const steamIssuer = "Steam"
+
+// setDigits settles the code format, which the issuer can decide, and
+// reads digits by its rule.
+func (k *Key) setDigits(q query) error {
+	if !q.hasDigits {
+		if k.Issuer == steamIssuer {
+			k.Format = Steam // the key URIs of Steam's own accounts may say nothing else
+		}
+		k.Digits = digitsOrDefault(k.Format, 0)
+		return nil
+	}
+	c := &formats[k.Format]
+	n, ok := parseDecimal(q.digits)
+	if !ok || checkDigits(c, int(min(n, 99))) != nil {
+		if c.minDigits == c.maxDigits {
+			return uriError("digits", "not "+c.lengths())
+		}
+		return uriError("digits", "not a whole number from "+strconv.Itoa(c.minDigits)+" to "+strconv.Itoa(c.maxDigits))
+	}
+	k.Digits = int(n)
+	return nil
 }
 
 // setNames splits the label into issuer and account. The issuer parameter,
@@ -494,7 +549,10 @@ func inEmoji(r, prev rune, rest string) bool {
 // the label "issuer:account" with a literal ':' (just "account" without an
 // issuer, unless the account holds a colon), then the secret, the
 // issuer, only the settings that differ from the defaults, the counter for
-// hotp, and Extra in sorted order. Everything outside RFC 3986's unreserved
+// hotp, and Extra in sorted order. A Steam key is of type totp (or hotp)
+// with encoder=steam, as KeePassXC writes it; a decimal key of the issuer
+// "Steam" has digits written even when 6, which ParseURI would otherwise
+// read as Steam codes. Everything outside RFC 3986's unreserved
 // characters is percent-encoded; a space is "%20", never '+', which some
 // apps would show as a plus.
 func (k *Key) URI() string {
@@ -532,13 +590,18 @@ func (k *Key) writeURI(w *uriWriter) {
 		w.raw("&algorithm=")
 		w.escape(k.Algorithm.String())
 	}
-	if digitsOrDefault(k.Digits) != DefaultDigits {
+	digits := digitsOrDefault(k.Format, k.Digits)
+	if digits != digitsOrDefault(k.Format, 0) || k.Format == Decimal && k.Issuer == steamIssuer {
 		w.raw("&digits=")
-		w.decimal(int64(k.Digits))
+		w.decimal(int64(digits))
 	}
 	if k.Type == TypeTOTP && periodOrDefault(k.Period) != DefaultPeriod {
 		w.raw("&period=")
 		w.decimal(int64(k.Period / time.Second))
+	}
+	if enc := k.Format.encoderName(); enc != "" {
+		w.raw("&encoder=")
+		w.escape(enc)
 	}
 	if k.Type == TypeHOTP {
 		w.raw("&counter=")

@@ -35,10 +35,19 @@ type uriCase struct {
 		Secret    string     `json:"secret"`
 		Algorithm string     `json:"algorithm"`
 		Digits    int        `json:"digits"`
+		Format    string     `json:"format"` // "Steam", or empty for Decimal
 		Period    int        `json:"period"`
 		Counter   uint64     `json:"counter"`
 		Extra     url.Values `json:"extra"`
 	} `json:"key"`
+}
+
+// formatOf reads a code format as the corpora write it: empty for Decimal.
+func formatOf(t testing.TB, s string) CodeFormat {
+	t.Helper()
+	format := map[string]CodeFormat{"": Decimal, "Steam": Steam}
+	require.Contains(t, format, s)
+	return format[s]
 }
 
 // keyTypeOf reads a type as the corpora write it.
@@ -76,7 +85,7 @@ func (c uriCase) want(t *testing.T) *Key {
 	require.NoError(t, err)
 	return &Key{
 		Type: keyTypeOf(t, c.Key.Type), Issuer: c.Key.Issuer, Account: c.Key.Account, Secret: secret,
-		Algorithm: alg, Digits: c.Key.Digits, Period: time.Duration(c.Key.Period) * time.Second,
+		Algorithm: alg, Digits: c.Key.Digits, Format: formatOf(t, c.Key.Format), Period: time.Duration(c.Key.Period) * time.Second,
 		Counter: c.Key.Counter, Extra: c.Key.Extra,
 	}
 }
@@ -150,6 +159,7 @@ func TestParseURIErrorsWrap(t *testing.T) {
 		{"algorithm=MD5", false},
 		{"algorithm=SHA-3", false},
 		{"digits=5", false},
+		{"encoder=base26", false},
 		{"digits=x", false},
 		{"period=0", false},
 		{"period=1.5", false},
@@ -256,6 +266,16 @@ func TestKeyURI(t *testing.T) {
 			"otpauth://totp/:urn%3Ax?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"},
 		{"hotp always has counter", Key{Type: TypeHOTP, Account: "bob", Secret: secret},
 			"otpauth://hotp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&counter=0"},
+		{"Steam codes: encoder=steam, which KeePassXC and pyotp read", Key{Issuer: "Steam", Account: "alice", Secret: secret, Format: Steam, Digits: 5},
+			"otpauth://totp/Steam:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Steam&encoder=steam"},
+		{"Steam codes of another issuer, zero digits", Key{Issuer: "Valve", Account: "alice", Secret: secret, Format: Steam, Period: 60 * time.Second},
+			"otpauth://totp/Valve:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Valve&period=60&encoder=steam"},
+		{"Steam codes on hotp", Key{Type: TypeHOTP, Account: "bob", Secret: secret, Format: Steam},
+			"otpauth://hotp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&encoder=steam&counter=0"},
+		{"a decimal key of the issuer Steam says so", Key{Issuer: "Steam", Account: "alice", Secret: secret},
+			"otpauth://totp/Steam:alice?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Steam&digits=6"},
+		{"an unknown format is written for ParseURI to refuse", Key{Account: "bob", Secret: secret, Format: 7},
+			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&encoder=CodeFormat%287%29"},
 		{"extra sorted, known names not repeated", Key{Type: TypeTOTP, Account: "bob", Secret: secret,
 			Extra: url.Values{"lock": {"true"}, "color": {"FF 00"}, "Secret": {"AAAA"}, "image": {"https://x/y.png"}}},
 			"otpauth://totp/bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&color=FF%2000&image=https%3A%2F%2Fx%2Fy.png&lock=true"},
@@ -416,11 +436,11 @@ func TestKeyTypeString(t *testing.T) {
 }
 
 // withDefaults is k as ParseURI(k.URI()) gives it back when k is valid:
-// zero Digits and Period filled in, what the type does not use cleared,
-// and Extra without the names URI leaves out.
+// zero Digits (6, or 5 for Steam) and Period filled in, what the type does
+// not use cleared, and Extra without the names URI leaves out.
 func withDefaults(k *Key) *Key {
 	n := *k
-	n.Digits = cmp.Or(n.Digits, 6)
+	n.Digits = cmp.Or(n.Digits, map[CodeFormat]int{Decimal: 6, Steam: 5}[n.Format])
 	if n.Type == TypeTOTP {
 		n.Period, n.Counter = cmp.Or(n.Period, DefaultPeriod), 0
 	} else {
@@ -456,6 +476,13 @@ func TestKeyValidate(t *testing.T) {
 		{"a known name in Extra is left out", func(k *Key) { k.Extra = url.Values{"Secret": {"AAAA", "BBBB"}} }, ""},
 		{"period once in an HOTP key's Extra", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"60"}} }, ""},
 		{"a period on HOTP is not looked at", func(k *Key) { k.Type, k.Period = TypeHOTP, 1500*time.Millisecond }, ""},
+		{"Steam codes", func(k *Key) { k.Format = Steam }, ""},
+		{"Steam codes of 5 characters", func(k *Key) { k.Format, k.Digits = Steam, 5 }, ""},
+		{"Steam codes of the issuer Steam", func(k *Key) { k.Issuer, k.Format = "Steam", Steam }, ""},
+		{"decimal codes of the issuer Steam", func(k *Key) { k.Issuer = "Steam" }, ""},
+		{"decimal codes of the issuer Steam, 8 digits", func(k *Key) { k.Issuer, k.Digits = "Steam", 8 }, ""},
+		{"Steam codes on HOTP", func(k *Key) { k.Type, k.Format, k.Counter = TypeHOTP, Steam, 9 }, ""},
+		{"encoder in Extra is left out", func(k *Key) { k.Extra = url.Values{"Encoder": {"steam"}} }, ""},
 
 		{"the zero Key", func(k *Key) { *k = Key{} }, "Secret"},
 		{"unknown type", func(k *Key) { k.Type = 2 }, "Type"},
@@ -469,6 +496,9 @@ func TestKeyValidate(t *testing.T) {
 		{"unknown algorithm", func(k *Key) { k.Algorithm = 3 }, "Algorithm"},
 		{"5 digits", func(k *Key) { k.Digits = 5 }, "Digits"},
 		{"11 digits", func(k *Key) { k.Digits = 11 }, "Digits"},
+		{"Steam codes of 6 characters", func(k *Key) { k.Format, k.Digits = Steam, 6 }, "Digits"},
+		{"an unknown format", func(k *Key) { k.Format = 2 }, "Format"},
+		{"a negative format", func(k *Key) { k.Format = -1 }, "Format"},
 		{"a period of 1.5s", func(k *Key) { k.Period = 1500 * time.Millisecond }, "Period"},
 		{"a negative period", func(k *Key) { k.Period = -30 * time.Second }, "Period"},
 		{"period twice in an HOTP key's Extra", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"1", "2"}} }, "Extra"},
@@ -505,14 +535,18 @@ func TestKeyValidate(t *testing.T) {
 // FuzzKeyValidate holds Validate to its promise: a Key is valid exactly when
 // ParseURI reads its URI back as the same key.
 func FuzzKeyValidate(f *testing.F) {
-	f.Add(0, "Example", "alice", []byte("12345678901234567890"), 0, 0, int64(0), uint64(0), "image", "x", uint8(1))
-	f.Add(1, "A:B", "c:d", []byte("1234567890"), 2, 8, int64(90000), uint64(1<<63), "period", "60", uint8(2))
-	f.Add(0, "", " x", []byte("123456789"), 3, 5, int64(1500), uint64(5), "Counter", "", uint8(2))
-	f.Add(2, "👩\u200d💻", "\u200b", []byte{}, -1, 11, int64(-30000), uint64(0), "", "\xff", uint8(0))
-	f.Fuzz(func(t *testing.T, typ int, issuer, account string, secret []byte, alg, digits int, periodMillis int64,
+	f.Add(0, "Example", "alice", []byte("12345678901234567890"), 0, 0, 0, int64(0), uint64(0), "image", "x", uint8(1))
+	f.Add(1, "A:B", "c:d", []byte("1234567890"), 2, 8, 0, int64(90000), uint64(1<<63), "period", "60", uint8(2))
+	f.Add(0, "", " x", []byte("123456789"), 3, 5, 0, int64(1500), uint64(5), "Counter", "", uint8(2))
+	f.Add(2, "👩\u200d💻", "\u200b", []byte{}, -1, 11, -1, int64(-30000), uint64(0), "", "\xff", uint8(0))
+	f.Add(0, "Steam", "alice", []byte("12345678901234567890"), 0, 0, 1, int64(0), uint64(0), "encoder", "steam", uint8(1))
+	f.Add(0, "Steam", "alice", []byte("12345678901234567890"), 0, 6, 0, int64(30000), uint64(0), "digits", "5", uint8(1))
+	f.Add(1, "Valve", "bob", []byte("12345678901234567890"), 1, 5, 1, int64(0), uint64(3), "ENCODER", "x", uint8(2))
+	f.Add(0, "Steam", "carol", []byte("12345678901234567890"), 0, 6, 2, int64(0), uint64(0), "", "", uint8(0))
+	f.Fuzz(func(t *testing.T, typ int, issuer, account string, secret []byte, alg, digits, format int, periodMillis int64,
 		counter uint64, extraName, extraValue string, extraTimes uint8) {
 		k := &Key{Type: KeyType(typ), Issuer: issuer, Account: account, Secret: secret, Algorithm: Algorithm(alg),
-			Digits: digits, Period: time.Duration(periodMillis) * time.Millisecond, Counter: counter}
+			Digits: digits, Format: CodeFormat(format), Period: time.Duration(periodMillis) * time.Millisecond, Counter: counter}
 		if extraTimes > 0 {
 			k.Extra = url.Values{extraName: slices.Repeat([]string{extraValue}, int(extraTimes%4))}
 		}
@@ -539,6 +573,17 @@ func TestKeyTOTPAndHOTP(t *testing.T) {
 	code, err = k.HOTP().Generate(k.Counter)
 	require.NoError(t, err)
 	assert.Equal(t, "287082", code) // RFC 4226 Appendix D
+
+	// KeePassXC's test URI and the Steam app's code (testdata/steam.json).
+	k, err = ParseURI("otpauth://totp/test:test@example.com?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Valve&algorithm=SHA1&digits=5&period=30&encoder=steam")
+	require.NoError(t, err)
+	code, err = k.TOTP().Generate(time.Unix(1511200518, 0))
+	require.NoError(t, err)
+	assert.Equal(t, "FR8RV", code)
+	k.Type = TypeHOTP
+	code, err = k.HOTP().Generate(1511200518 / 30)
+	require.NoError(t, err)
+	assert.Equal(t, "FR8RV", code)
 }
 
 // pyotpScript reads one URI a line and prints what pyotp makes of it, with
@@ -583,8 +628,8 @@ func TestInteropPyotp(t *testing.T) {
 	py := findPyotp(t)
 	var keys []*Key
 	for _, c := range loadURICorpus(t) {
-		if c.Key == nil || c.PadTo > 0 || c.Key.Digits > 8 {
-			continue // pyotp 2.6 takes 6 to 8 digits only
+		if c.Key == nil || c.PadTo > 0 || c.Key.Digits > 8 || c.Key.Format != "" {
+			continue // pyotp 2.6 takes 6 to 8 digits only, and has no Steam codes
 		}
 		k := c.want(t)
 		k.Extra = nil // pyotp 2.6 refuses parameters it does not know
@@ -662,6 +707,10 @@ func FuzzParseURI(f *testing.F) {
 	f.Add("otpauth://totp/%20a:b:c?issuer=a&secret=MZXW6YQ=&period=1&digits=10&algorithm=sha-512")
 	f.Add("otpauth://TOTP/:?secret=AA&issuer=%")
 	f.Add("otpauth://totp/a?secret=AAAAAAAA&counter=1&Counter=2")
+	f.Add("otpauth://totp/Steam:alice?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Steam")
+	f.Add("otpauth://totp/test:test@example.com?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Valve&algorithm=SHA1&digits=5&period=30&encoder=steam")
+	f.Add("otpauth://STEAM/Steam:bob?secret=AAAAAAAAAAAAAAAA&digits=6&Encoder=Steam")
+	f.Add("otpauth://hotp/Steam:bob?secret=AAAAAAAAAAAAAAAA&counter=3&digits=6")
 	f.Fuzz(func(t *testing.T, uri string) {
 		k, err := ParseURI(uri)
 		if err != nil {

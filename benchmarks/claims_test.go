@@ -89,6 +89,29 @@ func TestReadmeComparison(t *testing.T) {
 		assert.True(t, errors.Is(err, otp.ErrReplayed))
 	})
 
+	t.Run("a Steam account's key URI gives Steam codes", func(t *testing.T) {
+		// As SteamDesktopAuthenticator writes it, and as KeePassXC does; the
+		// Steam app showed FR8RV at this time (KeePassXC's tests/TestTotp.cpp).
+		steamAt := time.Unix(1511200518, 0)
+		for uri, pquernaCode := range map[string]string{
+			"otpauth://totp/Steam:alice?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Steam":                        "124875",
+			"otpauth://totp/Valve:alice?secret=63BEDWCQZKTQWPESARIERL5DTTQFCJTK&issuer=Valve&digits=5&encoder=steam": "24875",
+		} {
+			pk, err := pquerna.NewKeyFromURL(uri)
+			require.NoError(t, err)
+			code, err := ptotp.GenerateCodeCustom(pk.Secret(), steamAt,
+				ptotp.ValidateOpts{Period: uint(pk.Period()), Digits: pk.Digits(), Algorithm: pk.Algorithm()})
+			require.NoError(t, err)
+			assert.Equal(t, pquernaCode, code, "pquerna makes digits, which Steam refuses, with no error")
+
+			k, err := otp.ParseURI(uri)
+			require.NoError(t, err)
+			code, err = k.TOTP().Generate(steamAt)
+			require.NoError(t, err)
+			assert.Equal(t, "FR8RV", code)
+		}
+	})
+
 	t.Run("a time before the epoch is an error", func(t *testing.T) {
 		_, err := otp.TOTP{Secret: []byte("12345678901234567890")}.Generate(time.Unix(-100, 0))
 		assert.ErrorIs(t, err, otp.ErrInvalidConfig)

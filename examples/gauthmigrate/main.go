@@ -15,8 +15,9 @@
 //
 // Blank lines and lines starting with '#' are skipped, and zbarimg's
 // "QR-Code:" prefix is dropped. A key that Google Authenticator cannot hold
-// (such as a 60-second period, 7 digits, or FreeOTP's image parameter) stops
-// the export with an error naming its line: nothing is changed silently.
+// (such as a Steam Guard key, a 60-second period, 7 digits, or FreeOTP's
+// image parameter) stops the export with an error naming its line: nothing
+// is changed silently.
 //
 // Everything it prints holds secrets: run it where no one else sees the
 // screen, and clear the terminal afterwards.
