@@ -67,16 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.pngPath, "png", "", "write the QR code as PNG to this `path` (mode 0600); default: a new temporary file, removed at exit")
 	fs.StringVar(&c.secret, "secret", "", "use this base32 secret (the key your app already has) instead of a new one")
 	fs.BoolVar(&c.light, "light", false, "draw the QR code for a terminal with a light background")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if fs.NArg() > 0 {
-		err := fmt.Errorf("unexpected argument %q: this program takes flags only", fs.Arg(0))
-		fmt.Fprintln(stderr, err)
-		fs.Usage()
-		return c, err
-	}
-	return c, nil
+	return c, cli.ParseFlags(fs, args)
 }
 
 // run is the program; main only wires it to the process. Errors go to

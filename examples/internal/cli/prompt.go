@@ -3,6 +3,7 @@ package cli
 import (
 	"bufio"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -98,4 +99,21 @@ func (p *Prompter) Code(prompt string, digits int) (string, error) {
 		}
 		fmt.Fprintf(p.out, "Not checked: %v.\n", err)
 	}
+}
+
+// ParseFlags parses args into fs and refuses what is left over: the
+// terminal examples take flags only, and a stray word is more likely a
+// mistyped flag than something to ignore. fs's output gets the message and
+// the usage.
+func ParseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		err := fmt.Errorf("unexpected argument %q: this program takes flags only", fs.Arg(0))
+		fmt.Fprintln(fs.Output(), err)
+		fs.Usage()
+		return err
+	}
+	return nil
 }
