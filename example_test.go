@@ -56,15 +56,15 @@ func ExampleTOTP_steam() {
 	fmt.Println(code)
 
 	// People type the letters in either case.
-	step, err := t.Verify("fr8rv", now, 0)
-	fmt.Println(step, err)
+	next, err := t.Verify("fr8rv", now, 0)
+	fmt.Println(next, err)
 
 	// A letter Steam never uses is refused before any HMAC work.
 	_, err = t.Verify("FR8RA", now, 0)
 	fmt.Println(err)
 	// Output:
 	// FR8RV
-	// 50373350 <nil>
+	// 50373351 <nil>
 	// otp: invalid code
 }
 
@@ -73,18 +73,19 @@ func ExampleTOTP_Verify() {
 	now := time.Unix(1111111109, 0)
 	code, _ := t.Generate(now)
 
-	// last comes from the user's record: the step of the last accepted code.
-	var last uint64
-	last, err := t.Verify(code, now, last)
-	fmt.Println(last, err)
+	// next comes from the user's record: the lowest step still accepted,
+	// one past the step of the last accepted code (0 for none yet).
+	var next uint64
+	next, err := t.Verify(code, now, next)
+	fmt.Println(next, err)
 
 	// The same code, sent again (a replay, or a double submit), is refused,
-	// and last stays as it was.
-	last, err = t.Verify(code, now.Add(10*time.Second), last)
-	fmt.Println(last, errors.Is(err, otp.ErrReplayed))
+	// and next stays as it was.
+	next, err = t.Verify(code, now.Add(10*time.Second), next)
+	fmt.Println(next, errors.Is(err, otp.ErrReplayed))
 	// Output:
-	// 37037036 <nil>
-	// 37037036 true
+	// 37037037 <nil>
+	// 37037037 true
 }
 
 // A window on one side only: a code typed just after it changed is still
@@ -198,9 +199,9 @@ func ExampleGenerateKey() {
 	now := time.Now()
 	code, _ := t.Generate(now)
 
-	step, err := t.Verify(code, now, 0)
-	fmt.Println(err == nil, step > 0)
-	// Store step with the account, as the last step used.
+	next, err := t.Verify(code, now, 0)
+	fmt.Println(err == nil, next > 0)
+	// Store next with the account: the lowest step accepted next time.
 	// Output: true true
 }
 
@@ -211,7 +212,7 @@ func ExampleGenerateHOTPKey() {
 		panic(err)
 	}
 	// Show k.QR() to the user; store k.Secret, and k.Counter as the counter
-	// the server expects next (Guard.Enroll does that for a Guard).
+	// the server expects next (guard.Guard.Enroll does that for a Guard).
 	fmt.Println(k.Type, k.Counter, strings.HasSuffix(k.URI(), "&counter=0"))
 	// Output: hotp 0 true
 }

@@ -46,11 +46,9 @@ func TestSteamVectors(t *testing.T) {
 				require.NoError(t, err)
 				assert.Equal(t, c.Code, got)
 				counter = uint64(*c.Time) / 30
-				if counter > 0 { // step 0 is never accepted with last 0
-					step, err := tp.Verify(strings.ToLower(c.Code), at, counter-1)
-					require.NoError(t, err)
-					assert.Equal(t, counter, step)
-				}
+				next, err := tp.Verify(strings.ToLower(c.Code), at, counter)
+				require.NoError(t, err)
+				assert.Equal(t, counter+1, next)
 			} else {
 				require.NotNil(t, c.Counter)
 				counter = *c.Counter
@@ -147,29 +145,29 @@ func TestSteamVerifyWindowAndReplay(t *testing.T) {
 	tests := []struct {
 		name string
 		code string
-		last uint64
-		step uint64
+		next uint64
+		want uint64
 		err  error
 	}{
-		{"current step", "FR8RV", 0, cur, nil},
-		{"lower case", "fr8rv", 0, cur, nil},
-		{"previous step", code(cur - 1), 0, cur - 1, nil},
-		{"next step", code(cur + 1), 0, cur + 1, nil},
+		{"current step", "FR8RV", 0, cur + 1, nil},
+		{"lower case", "fr8rv", 0, cur + 1, nil},
+		{"previous step", code(cur - 1), 0, cur, nil},
+		{"next step", code(cur + 1), 0, cur + 2, nil},
 		{"two behind", code(cur - 2), 0, 0, ErrInvalidCode},
 		{"two ahead", code(cur + 2), 0, 0, ErrInvalidCode},
-		{"replay", "fr8rv", cur, 0, ErrReplayed},
-		{"an older step after a newer one", code(cur - 1), cur, 0, ErrReplayed},
+		{"replay", "fr8rv", cur + 1, 0, ErrReplayed},
+		{"an older step after a newer one", code(cur - 1), cur + 1, 0, ErrReplayed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			step, err := tp.Verify(tt.code, now, tt.last)
+			got, err := tp.Verify(tt.code, now, tt.next)
 			if tt.err != nil {
 				assert.ErrorIs(t, err, tt.err)
-				assert.Equal(t, tt.last, step, "an error returns last unchanged")
+				assert.Equal(t, tt.next, got, "an error returns next unchanged")
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.step, step)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -196,7 +194,7 @@ func TestVerifyRefusesMalformedCodes(t *testing.T) {
 			tp := TOTP{Secret: secret, Format: tt.format, Skew: 1}
 			step, err := tp.Verify(tt.right, now, 0)
 			require.NoError(t, err, "the right code, so that the refusals below mean something")
-			require.Equal(t, uint64(1511200518/30), step)
+			require.Equal(t, uint64(1511200518/30+1), step)
 			for _, code := range tt.malformed {
 				step, err := tp.Verify(code, now, 7)
 				assert.ErrorIs(t, err, ErrInvalidCode, "%q", code)

@@ -14,36 +14,36 @@ import (
 
 // mac is HMAC (RFC 2104, FIPS 198-1) of 8-byte counters under one key.
 //
-// It is not crypto/hmac because a code is one 8-byte message per key, where
-// crypto/hmac's fixed costs dominate. Measured for SHA-1 by BenchmarkMACKey
-// and BenchmarkMAC (2-core AMD EPYC VM, go1.26.8): crypto/hmac takes 256 ns
-// and 6 allocations (544 B) to set up a key, then 142 ns a code; this takes
-// 111 ns and no allocation, then 96 ns a code. A Skew 1 window of three
-// codes costs 400 ns here against 680 ns (and the two sha1.Sum calls of the
-// layout-free path below, 640 ns).
+// It has two paths, and only two. The fast path (pathState) exists because
+// a code is one 8-byte message per key, where crypto/hmac's fixed costs
+// dominate: measured for SHA-1 by BenchmarkMACKey and BenchmarkMAC (2-core
+// AMD EPYC VM, go1.26.8), crypto/hmac takes 256 ns and 6 allocations
+// (544 B) to set up a key, then 142 ns a code; the fast path takes 111 ns
+// and no allocation, then 96 ns a code. Everything else is crypto/hmac
+// itself (pathStd).
 //
-// As FIPS 198-1 §6 allows, the hash states after the K^ipad and K^opad
-// blocks are computed once per key; each code then restores them, writes
-// exactly one block padded here (FIPS 180-4 §5.1) and reads the chaining
-// value back: two compressions, on the stack, no allocation.
+// As FIPS 198-1 §6 allows, the fast path computes the hash states after the
+// K^ipad and K^opad blocks once per key; each code then restores them,
+// writes exactly one block padded here (FIPS 180-4 §5.1) and reads the
+// chaining value back: two compressions, on the stack, no allocation.
 //
 // The chaining value is read out of the hash's marshaled state, whose layout
 // is the hash packages' compatibility promise rather than their documented
-// API: a self-test at package init ([stateLayoutHolds]) checks it against a
-// layout-free path, which is used instead if they ever disagree. In FIPS
-// 140-3 mode the validated module does the work, through crypto/hmac.
+// API: a self-test at package init ([stateLayoutHolds]) checks the fast
+// path against crypto/hmac for each Algorithm, and crypto/hmac is used
+// instead wherever they disagree, or a state ever fails to restore. In
+// FIPS 140-3 mode the validated module does the work, through crypto/hmac.
 type mac struct {
 	alg  Algorithm
 	path macPath
-	key  []byte // kept to rebuild on the layout-free path should a state not read back
-	// inner and outer are where the inner and outer hash start: on
-	// pathState their marshaled states after K^ipad and K^opad, of stateLen
-	// bytes; on pathSum K^ipad and K^opad themselves.
+	key  []byte // kept to fall back to crypto/hmac should a state not read back
+	// inner and outer are the marshaled hash states after K^ipad and
+	// K^opad, of stateLen bytes.
 	inner, outer [maxStateLen]byte
 	stateLen     int
 	// innerBlock and outerBlock are the final blocks of the inner and outer
-	// hash on pathState, padded once: a code writes only the counter and the
-	// inner digest into them.
+	// hash, padded once: a code writes only the counter and the inner
+	// digest into them.
 	innerBlock, outerBlock [sha512.BlockSize]byte
 	std                    *stdMAC // on pathStd
 	// scratch receives each state read back, zeroed once per key, not
@@ -56,8 +56,7 @@ type macPath uint8
 
 const (
 	pathState macPath = iota // precomputed states, two compressions a code
-	pathSum                  // layout-free: two Sum calls over K^pad || message
-	pathStd                  // crypto/hmac, the validated module in FIPS 140-3 mode
+	pathStd                  // crypto/hmac
 )
 
 // stateHeader is the length of the identifier that starts a marshaled
@@ -72,7 +71,7 @@ const maxStateLen = stateHeader + sha512.Size + sha512.BlockSize + 8
 var fipsMode = fips140.Enabled()
 
 // stateLayoutHolds reports, for each Algorithm, that pathState computes the
-// same MAC as pathSum with this toolchain, checked once at package init.
+// same MAC as crypto/hmac with this toolchain, checked once at package init.
 var stateLayoutHolds = checkStateLayout()
 
 func checkStateLayout() (holds [SHA512 + 1]bool) {
@@ -81,31 +80,27 @@ func checkStateLayout() (holds [SHA512 + 1]bool) {
 	}
 	key := []byte("otp: self-test of the marshaled hash state layout")
 	for alg := range SHA512 + 1 {
-		var state, sum mac
+		var state mac
 		state.initPath(pathState, alg, key)
-		sum.initPath(pathSum, alg, key)
-		holds[alg] = state.path == pathState && statesAgree(&state, &sum, 0x0123456789abcdef)
+		holds[alg] = state.path == pathState && agreesWithHMAC(&state, newStdMAC(alg, key), 0x0123456789abcdef)
 	}
 	return holds
 }
 
-// statesAgree reports that pathState m computes the same MAC of counter as
-// pathSum ref, without m's fallback to the layout-free path.
-func statesAgree(m, ref *mac, counter uint64) bool {
+// agreesWithHMAC reports that pathState m computes the same MAC of counter
+// as crypto/hmac, without m's fallback.
+func agreesWithHMAC(m *mac, ref *stdMAC, counter uint64) bool {
 	var got, want [sha512.Size]byte
-	n := ref.sumTwice(&want, counter)
+	n := ref.sum(&want, counter)
 	return m.stateSum(&got, counter) && got == want && n == m.alg.size()
 }
 
 // choosePath picks the fastest path that is sound for this process.
 func choosePath(fips, layoutHolds bool) macPath {
-	switch {
-	case fips:
+	if fips || !layoutHolds {
 		return pathStd
-	case layoutHolds:
-		return pathState
 	}
-	return pathSum
+	return pathState
 }
 
 func (m *mac) init(alg Algorithm, key []byte) {
@@ -114,15 +109,11 @@ func (m *mac) init(alg Algorithm, key []byte) {
 
 func (m *mac) initPath(path macPath, alg Algorithm, key []byte) {
 	m.alg, m.path, m.key = alg, path, key
-	if path == pathStd {
-		m.std = newStdMAC(alg, key)
-		return
-	}
 	if path == pathState && m.precompute(key) {
 		return
 	}
-	m.path = pathSum
-	xorPads(alg, key, m.inner[:], m.outer[:])
+	m.path = pathStd
+	m.std = newStdMAC(alg, key)
 }
 
 // ipadBlock and opadBlock are RFC 2104's ipad and opad, a block long.
@@ -184,12 +175,9 @@ func (m *mac) sum(dst *[sha512.Size]byte, counter uint64) int {
 		if m.stateSum(dst, counter) {
 			return m.alg.size()
 		}
-		m.initPath(pathSum, m.alg, m.key)
+		m.initPath(pathStd, m.alg, m.key)
 	}
-	if m.path == pathStd {
-		return m.std.sum(dst, counter)
-	}
-	return m.sumTwice(dst, counter)
+	return m.std.sum(dst, counter)
 }
 
 // stateSum is two compressions: the counter's block onto the inner state,
@@ -210,19 +198,6 @@ func (m *mac) chain(cv, state, block []byte) bool {
 	}
 	copy(cv, after[stateHeader:])
 	return true
-}
-
-// sumTwice is the layout-free path: one Sum over K^ipad || counter, one
-// over K^opad || inner digest.
-func (m *mac) sumTwice(dst *[sha512.Size]byte, counter uint64) int {
-	bs := m.alg.blockSize()
-	var msg [sha512.BlockSize + sha512.Size]byte
-	copy(msg[:], m.inner[:bs])
-	binary.BigEndian.PutUint64(msg[bs:], counter)
-	n := m.alg.sum(dst, msg[:bs+8])
-	copy(msg[:], m.outer[:bs])
-	copy(msg[bs:], dst[:n])
-	return m.alg.sum(dst, msg[:bs+n])
 }
 
 // compress continues the hash whose marshaled state is state (the initial

@@ -17,25 +17,28 @@
 //
 // # Verification
 //
-// [TOTP.Verify] accepts a code at most once: it returns the time step that
-// matched, which the caller stores and passes back as last on the next call.
-// On any error it returns last unchanged, so
+// [TOTP.Verify] and [HOTP.Verify] take and return one kind of value: the
+// lowest time step or counter that may still be accepted, which the caller
+// stores per account and passes back as next on the following call. A
+// match before next is [ErrReplayed], so each code is accepted once. On
+// any error Verify returns next unchanged, so
 //
-//	last, err = t.Verify(code, time.Now(), last)
+//	next, err = t.Verify(code, time.Now(), next)
 //
-// is always safe to write. [HOTP.Verify] likewise returns the next counter.
-// Codes are compared in constant time and the whole window is always
-// computed, so timing tells nothing about which step matched.
+// is always safe to write. Codes are compared in constant time and the
+// whole window is always computed, so timing tells nothing about which
+// step matched.
 //
 // # Deployment
 //
-// A service should verify through a [Guard] rather than call Verify itself:
-// it keeps each account's last step and failed attempts in a [Store] that
-// every server shares ([SQLStore] on SQLite or PostgreSQL, [MemoryStore] in
-// one process), so that a code is accepted once across all of them
-// (RFC 6238 §5.2) and guessing is slowed and then locked out per account
-// (RFC 4226 §7.3, NIST SP 800-63B §5.2.2). [GenerateRecoveryCodes] and
-// [Guard.UseRecoveryCode] give users a way back in when the phone is lost.
+// A service should verify through package [github.com/otpkit/otp/guard]
+// rather than call Verify itself: its Guard keeps each account's next step
+// and failed attempts in a Store that every server shares (SQL databases,
+// Redis, or memory in one process), so that a code is accepted once across
+// all of them (RFC 6238 §5.2), guessing is slowed and then locked out per
+// account (RFC 4226 §7.3, NIST SP 800-63B §5.2.2), and each account's
+// clock drift is followed. It also keeps recovery codes, and throttles
+// passwords and other factors the same way.
 //
 // # Steam Guard codes
 //
@@ -55,8 +58,8 @@
 //   - The code: [ErrInvalidCode] (wrong, or malformed) and [ErrReplayed]
 //     (right, but its step was used). These are the user's; count them.
 //   - The program's own values: [*ConfigError], for [ErrInvalidConfig],
-//     names the field or argument: a field of [HOTP], [TOTP], [Key] (see
-//     [Key.Validate]), [Guard] or [Policy], an argument such as
+//     names the field or argument: a field of [HOTP], [TOTP] or [Key] (see
+//     [Key.Validate]), an argument such as
 //     GenerateSecret's size or a time before the Epoch ("at"). They mean
 //     a bug or a bad setting on the server, never the user's fault.
 //   - A secret's text: [*SecretError], for [ErrInvalidSecret], from
@@ -68,9 +71,6 @@
 //     [ErrInvalidMigration], names the entry; a key that [MigrationURIs]
 //     cannot write also holds the key's [*ConfigError].
 //   - A QR code: [ErrQRTooLong] when the text does not fit.
-//   - A [Guard]'s refusals: [ErrThrottled] (a [*ThrottleError] with the
-//     wait), [ErrLocked] and [ErrConflict]; a [*StoreError] wraps what the
-//     [Store] returned.
 //
 // So an empty TOTP.Secret is a *ConfigError (the program's value) while
 // DecodeSecret("") is a *SecretError (text from outside), and a key URI
@@ -175,8 +175,8 @@ var (
 	// ErrInvalidCode means the code is malformed or matches no counter or
 	// step in the window.
 	ErrInvalidCode = errors.New("otp: invalid code")
-	// ErrReplayed means the code matches, but at a step that was already
-	// used (at or before last): RFC 6238 §5.2 accepts a code only once.
+	// ErrReplayed means the code matches, but at a counter or step that
+	// was already used (below next): RFC 6238 §5.2 accepts a code only once.
 	ErrReplayed = errors.New("otp: code already used")
 	// ErrInvalidConfig is wrapped by every [ConfigError]: a value the
 	// program set cannot be used.
@@ -184,8 +184,7 @@ var (
 )
 
 // ConfigError reports a value the program set that cannot be used: a field
-// of [HOTP], [TOTP], [Key], [Guard] or [Policy], or an argument. It never
-// holds the secret.
+// of [HOTP], [TOTP] or [Key], or an argument. It never holds the secret.
 type ConfigError struct {
 	Field  string // the struct field, such as "Digits", or the argument, such as "at"
 	Reason string

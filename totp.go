@@ -177,40 +177,49 @@ func (t TOTP) Generate(at time.Time) (string, error) {
 }
 
 // Verify checks code against the steps from Skew+LookBehind before to
-// Skew+LookAhead after the step of at, and returns the step that matched
-// (the latest one, if the code occurs twice in the window).
+// Skew+LookAhead after the step of at, and returns the step to accept
+// from next time: the matched step plus one (the latest match, if the code
+// occurs twice in the window).
 //
-// A match at a step <= last is refused with [ErrReplayed]: store the
-// returned step and pass it as last next time, so that each code is
-// accepted once (RFC 6238 §5.2). A last of 0 means no code was accepted yet;
-// step 0 itself, the first Period after T0, is then never accepted.
+// A match at a step below next is refused with [ErrReplayed]: store what
+// Verify returns and pass it as next on the next call, so that each code is
+// accepted once (RFC 6238 §5.2). A next of 0 means no code was accepted
+// yet. [HOTP.Verify] takes and returns its counter the same way, so a
+// stored position means one thing for both: the lowest counter or step
+// that may still be accepted.
 //
-// On any error Verify returns last unchanged. A malformed code (the wrong
-// length, or a character outside the format's: anything but ASCII digits
-// for Decimal) fails with [ErrInvalidCode] before any HMAC work. The window
-// never reaches before step 0.
-func (t TOTP) Verify(code string, at time.Time, last uint64) (step uint64, err error) {
+// On any error Verify returns next unchanged, so
+//
+//	next, err = t.Verify(code, time.Now(), next)
+//
+// is always safe to write. A malformed code (the wrong length, or a
+// character outside the format's: anything but ASCII digits for Decimal)
+// fails with [ErrInvalidCode] before any HMAC work. The window never
+// reaches before step 0.
+func (t TOTP) Verify(code string, at time.Time, next uint64) (uint64, error) {
 	p, c, err := t.check()
 	if err != nil {
-		return last, err
+		return next, err
 	}
 	behind, ahead, err := t.window()
 	if err != nil {
-		return last, err
+		return next, err
 	}
 	now, err := c.step(at)
 	if err != nil {
-		return last, err
+		return next, err
 	}
+	// A step is at most about 2^63 (Unix seconds are an int64), so
+	// neither the window's end nor matched+1 can wrap.
 	first := now - min(now, behind)
-	end := now + min(ahead, math.MaxUint64-now)
+	end := now + ahead
 	offset, err := t.hotp().match(p, code, first, int(end-first)+1)
 	if err != nil {
-		return last, err
+		return next, err
 	}
 	matched := first + uint64(offset)
-	if matched <= last {
-		return last, ErrReplayed
+	if matched < next {
+		return next, ErrReplayed
 	}
-	return matched, nil
+	return matched + 1, nil
 }

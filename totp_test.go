@@ -47,9 +47,9 @@ func TestTOTPRFC6238Vectors(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, c.Code, got)
 
-			step, err := tp.Verify(c.Code, at, 0)
+			next, err := tp.Verify(c.Code, at, 0)
 			require.NoError(t, err)
-			assert.Equal(t, uint64(c.Time/int64(v.Period)), step)
+			assert.Equal(t, uint64(c.Time/int64(v.Period))+1, next, "the step after the matched one")
 		})
 	}
 }
@@ -66,18 +66,19 @@ func TestTOTPVerifyWindowAndReplay(t *testing.T) {
 	tests := []struct {
 		name string
 		code string
-		last uint64
-		step uint64
+		next uint64 // what the caller passes: one past the last accepted step
+		want uint64 // what Verify returns: one past the matched step
 		err  error
 	}{
-		{"current step", code(cur), 0, cur, nil},
-		{"previous step", code(cur - 1), 0, cur - 1, nil},
-		{"next step", code(cur + 1), 0, cur + 1, nil},
+		{"current step", code(cur), 0, cur + 1, nil},
+		{"previous step", code(cur - 1), 0, cur, nil},
+		{"next step", code(cur + 1), 0, cur + 2, nil},
 		{"two behind", code(cur - 2), 0, 0, ErrInvalidCode},
 		{"two ahead", code(cur + 2), 0, 0, ErrInvalidCode},
-		{"replay of the same step", code(cur), cur, 0, ErrReplayed},
-		{"an older step after a newer one", code(cur - 1), cur, 0, ErrReplayed},
-		{"a newer step after an older one", code(cur + 1), cur, cur + 1, nil},
+		{"replay of the same step", code(cur), cur + 1, 0, ErrReplayed},
+		{"an older step after a newer one", code(cur - 1), cur + 1, 0, ErrReplayed},
+		{"a newer step after an older one", code(cur + 1), cur + 1, cur + 2, nil},
+		{"the step next names", code(cur), cur, cur + 1, nil},
 		{"wrong code", "000000", 0, 0, ErrInvalidCode},
 		{"eight digits for six", "00" + code(cur), 0, 0, ErrInvalidCode},
 		{"spaces", code(cur)[:3] + " " + code(cur)[3:], 0, 0, ErrInvalidCode},
@@ -86,14 +87,14 @@ func TestTOTPVerifyWindowAndReplay(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			step, err := tp.Verify(tt.code, now, tt.last)
+			got, err := tp.Verify(tt.code, now, tt.next)
 			if tt.err != nil {
 				assert.ErrorIs(t, err, tt.err)
-				assert.Equal(t, tt.last, step, "an error returns last unchanged")
+				assert.Equal(t, tt.next, got, "an error returns next unchanged")
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.step, step)
+			assert.Equal(t, tt.want, got)
 		})
 	}
 }
@@ -124,7 +125,7 @@ func TestTOTPOneSidedWindow(t *testing.T) {
 			for _, step := range tt.accepted {
 				got, err := tp.Verify(code(step), at1111111109, 0)
 				require.NoError(t, err, "step %d", step)
-				assert.Equal(t, step, got)
+				assert.Equal(t, step+1, got)
 			}
 			for _, step := range tt.refused {
 				_, err := tp.Verify(code(step), at1111111109, 0)
@@ -139,13 +140,13 @@ func TestTOTPAcceptedOnce(t *testing.T) {
 	tp := TOTP{Secret: rfc4226Secret, Skew: 1}
 	code, err := tp.Generate(at1111111109)
 	require.NoError(t, err)
-	var last uint64
-	last, err = tp.Verify(code, at1111111109, last)
+	var next uint64
+	next, err = tp.Verify(code, at1111111109, next)
 	require.NoError(t, err)
 	// The same code, still inside the window 30 seconds later, is refused.
-	last, err = tp.Verify(code, at1111111109.Add(30*time.Second), last)
+	next, err = tp.Verify(code, at1111111109.Add(30*time.Second), next)
 	assert.ErrorIs(t, err, ErrReplayed)
-	assert.Equal(t, uint64(37037036), last)
+	assert.Equal(t, uint64(37037037), next)
 }
 
 func TestTOTPSkewZero(t *testing.T) {
@@ -164,12 +165,15 @@ func TestTOTPWindowStopsAtStepZero(t *testing.T) {
 	step1 := mustHOTP(t, HOTP{Secret: rfc4226Secret}, 1)
 	at := time.Unix(5, 0) // step 0: the window would reach -2 and -1
 
-	_, err := tp.Verify(step0, at, 0)
-	assert.ErrorIs(t, err, ErrReplayed, "step 0 equals last=0 and is never accepted")
+	next, err := tp.Verify(step0, at, 0)
+	require.NoError(t, err, "step 0, the first Period, is a step like any other")
+	assert.Equal(t, uint64(1), next)
 
-	step, err := tp.Verify(step1, at, 0)
+	next, err = tp.Verify(step1, at, next)
 	require.NoError(t, err)
-	assert.Equal(t, uint64(1), step)
+	assert.Equal(t, uint64(2), next)
+	_, err = tp.Verify(step0, at, next)
+	assert.ErrorIs(t, err, ErrReplayed)
 }
 
 func TestTOTPLatestMatchWins(t *testing.T) {
@@ -177,9 +181,9 @@ func TestTOTPLatestMatchWins(t *testing.T) {
 	// At the step of a code's first occurrence, with the second inside the
 	// window, Verify must return the later step.
 	code, first, second := repeatedCode(t)
-	step, err := TOTP{Secret: rfc4226Secret, Skew: MaxWindow}.Verify(code, time.Unix(int64(first)*30, 0), 0)
+	next, err := TOTP{Secret: rfc4226Secret, Skew: MaxWindow}.Verify(code, time.Unix(int64(first)*30, 0), 0)
 	require.NoError(t, err)
-	assert.Equal(t, second, step)
+	assert.Equal(t, second+1, next)
 }
 
 func TestTOTPFarFuture(t *testing.T) {
@@ -207,7 +211,7 @@ func TestTOTPFarFuture(t *testing.T) {
 			assert.Equal(t, mustHOTP(t, h, tt.step), code)
 			got, err := tp.Verify(code, tt.at, 0)
 			require.NoError(t, err)
-			assert.Equal(t, tt.step, got)
+			assert.Equal(t, tt.step+1, got)
 		})
 	}
 }

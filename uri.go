@@ -99,7 +99,8 @@ func GenerateKey(issuer, account string) (*Key, error) {
 
 // GenerateHOTPKey is [GenerateKey] for a counter-based key: SHA1, 6 digits,
 // and an initial counter of 0, which the server stores as the counter it
-// expects next (see [Guard.Enroll]).
+// expects next (see the Guard of package
+// [github.com/otpkit/otp/guard]).
 func GenerateHOTPKey(issuer, account string) (*Key, error) {
 	return generateKey(TypeHOTP, issuer, account)
 }

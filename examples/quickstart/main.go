@@ -114,11 +114,11 @@ func walkthrough(cfg config, p *cli.Prompter, exit *cli.Exit, now func() time.Ti
 	if err != nil {
 		return err
 	}
-	used, last, err := s.login(password)
+	used, next, err := s.login(password)
 	if err != nil {
 		return err
 	}
-	return s.replay(used, last)
+	return s.replay(used, next)
 }
 
 // enrol makes (or takes) the key and shows it every way an app can take it.
@@ -193,20 +193,20 @@ func (s *session) choosePassword() ([sha256.Size]byte, error) {
 }
 
 // login asks for the user name and password, then for the app's code, and
-// returns the code and the step it matched.
-func (s *session) login(password [sha256.Size]byte) (code string, step uint64, err error) {
+// returns the code and the lowest step still accepted after it.
+func (s *session) login(password [sha256.Size]byte) (code string, next uint64, err error) {
 	fmt.Fprintln(s.out, "\nStep 3. Log in.")
 	if err := s.checkPassword(password); err != nil {
 		return "", 0, err
 	}
-	// A real service stores the last accepted step with the account;
-	// 0 means none yet.
-	code, step, err = s.askCode(0)
+	// A real service stores with the account what Verify returns, the
+	// lowest step still accepted; 0 means none used yet.
+	code, next, err = s.askCode(0)
 	if err != nil {
 		return "", 0, err
 	}
 	fmt.Fprintf(s.out, "Logged in as %q: two-factor authentication works.\n", s.key.Account)
-	return code, step, nil
+	return code, next, nil
 }
 
 func (s *session) checkPassword(password [sha256.Size]byte) error {
@@ -231,32 +231,33 @@ func (s *session) checkPassword(password [sha256.Size]byte) error {
 	return fmt.Errorf("login refused: %d wrong passwords", maxTries)
 }
 
-// askCode asks for a code until one is accepted, at most maxTries times.
-func (s *session) askCode(last uint64) (code string, step uint64, err error) {
+// askCode asks for a code until one is accepted, at most maxTries times,
+// and returns it with the lowest step still accepted after it.
+func (s *session) askCode(next uint64) (code string, after uint64, err error) {
 	for try := 1; try <= maxTries; try++ {
 		code, err := s.readCode()
 		if err != nil {
-			return "", last, err
+			return "", next, err
 		}
-		step, err := s.totp.Verify(code, s.now(), last)
+		after, err := s.totp.Verify(code, s.now(), next)
 		switch {
 		case err == nil:
 			fmt.Fprintln(s.out, "Code accepted.")
-			return code, step, nil
+			return code, after, nil
 		case errors.Is(err, otp.ErrReplayed):
 			fmt.Fprintf(s.out, "Code refused: it was used already; wait for the next one.%s\n", triesLeft(try))
 		case errors.Is(err, otp.ErrInvalidCode):
 			fmt.Fprintf(s.out, "Code refused: wrong code.%s\n", triesLeft(try))
 		default:
-			return "", last, err
+			return "", next, err
 		}
 	}
-	return "", last, fmt.Errorf("login refused: %d wrong codes", maxTries)
+	return "", next, fmt.Errorf("login refused: %d wrong codes", maxTries)
 }
 
 // replay asks for the code that logged in once more, as someone who saw it
 // over the user's shoulder would type it, and shows it refused.
-func (s *session) replay(used string, last uint64) error {
+func (s *session) replay(used string, next uint64) error {
 	fmt.Fprintf(s.out, "\nStep 4. Replay protection: type the code you logged in with, %s, again,\n"+
 		"as someone who saw it over your shoulder would.\n", used)
 	for try := 1; try <= maxTries; try++ {
@@ -264,7 +265,7 @@ func (s *session) replay(used string, last uint64) error {
 		if err != nil {
 			return err
 		}
-		step, err := s.totp.Verify(code, s.now(), last)
+		after, err := s.totp.Verify(code, s.now(), next)
 		switch {
 		case errors.Is(err, otp.ErrReplayed):
 			fmt.Fprintln(s.out, "Code refused: it was used already (otp.ErrReplayed). Each code logs in once,\n"+
@@ -279,7 +280,7 @@ func (s *session) replay(used string, last uint64) error {
 		case err == nil:
 			fmt.Fprintf(s.out, "Code accepted: that is a new code (the app has moved on since you logged in),\n"+
 				"so it logs in again. Type it once more to see a used code refused.\n")
-			used, last = code, step
+			used, next = code, after
 		case errors.Is(err, otp.ErrInvalidCode):
 			fmt.Fprintf(s.out, "Code refused: wrong code. To see replay protection, type %s.\n", used)
 		default:

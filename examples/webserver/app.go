@@ -17,14 +17,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 )
 
 // app is the web application: its handlers and what they share.
 type app struct {
 	issuer string
 	db     store
-	guard  *otp.Guard
+	guard  *guard.Guard
 	sealer *sealer
 	hasher *hasher
 	now    func() time.Time

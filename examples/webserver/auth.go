@@ -11,6 +11,7 @@ import (
 
 	"github.com/otpkit/otp"
 	"github.com/otpkit/otp/examples/internal/cli"
+	"github.com/otpkit/otp/guard"
 )
 
 // verdict is the outcome of a check of credentials.
@@ -125,7 +126,7 @@ func (a *app) withRecoveryCode(code string) secondFactor {
 	return func(ctx context.Context, u user) (result, error) {
 		err := a.guard.UseRecoveryCode(ctx, guardAccount(u.factorID), code)
 		if errors.Is(err, otp.ErrInvalidCode) {
-			return a.wrongCode(ctx, u.factorID, "wrong recovery code")
+			return wrongCode(err, "wrong recovery code"), nil
 		}
 		return a.guardResult(err, nil)
 	}
@@ -162,7 +163,7 @@ func (a *app) verifyCode(ctx context.Context, factorID string, secret []byte, co
 	t := totpFor(secret)
 	err := a.guard.VerifyTOTP(ctx, guardAccount(factorID), t, code)
 	if errors.Is(err, otp.ErrInvalidCode) {
-		return a.wrongCode(ctx, factorID, "wrong code")
+		return wrongCode(err, "wrong code"), nil
 	}
 	return a.guardResult(err, &t)
 }
@@ -170,14 +171,14 @@ func (a *app) verifyCode(ctx context.Context, factorID string, secret []byte, co
 // guardResult turns what the Guard said, other than a wrong code, into a
 // result; t tells how long a replayed code's step has left.
 func (a *app) guardResult(err error, t *otp.TOTP) (result, error) {
-	te, throttled := errors.AsType[*otp.ThrottleError](err)
+	te, throttled := errors.AsType[*guard.ThrottleError](err)
 	switch {
 	case err == nil:
 		return result{verdict: granted}, nil
 	case errors.Is(err, otp.ErrReplayed) && t != nil:
 		left, rerr := t.Remaining(a.now())
 		return result{verdict: replayed, wait: left, reason: "replayed code"}, rerr
-	case errors.Is(err, otp.ErrLocked):
+	case errors.Is(err, guard.ErrLocked):
 		return result{verdict: locked, reason: "locked"}, nil
 	case throttled:
 		return result{verdict: denied, wait: te.RetryAfter, reason: "code throttled"}, nil
@@ -185,10 +186,14 @@ func (a *app) guardResult(err error, t *otp.TOTP) (result, error) {
 	return result{}, err
 }
 
-// wrongCode is a failure the Guard has counted; the wait is the one it set.
-func (a *app) wrongCode(ctx context.Context, factorID, reason string) (result, error) {
-	state, err := a.guard.State(ctx, guardAccount(factorID))
-	return result{verdict: denied, wait: max(state.NotBefore.Sub(a.now()), 0), reason: reason}, err
+// wrongCode is a failure the Guard has counted; the wait is the one it set,
+// which the failure carries.
+func wrongCode(err error, reason string) result {
+	var wait time.Duration
+	if fe, ok := errors.AsType[*guard.FailureError](err); ok {
+		wait = fe.RetryAfter
+	}
+	return result{verdict: denied, wait: wait, reason: reason}
 }
 
 // codeDigits is the length of every code here: the default, which every

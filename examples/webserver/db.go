@@ -68,7 +68,7 @@ func createPrivate(path string) error {
 }
 
 // schema is the program's own tables; the Guard's state lives in the
-// table that otp.SQLStore creates. Times are Unix milliseconds. Values
+// table that guard.SQLStore creates. Times are Unix milliseconds. Values
 // derived from what a client sends (session and device tokens, throttle
 // keys) are stored as hex digests, so any input is a valid key on either
 // database.

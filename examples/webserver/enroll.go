@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 )
 
 // The enrolment lifecycle:
@@ -149,7 +150,7 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 // their recovery codes one login at a time, until none was left.
 func (a *app) currentFactor(form url.Values, required bool) (secondFactor, string) {
 	typed := form.Get("code")
-	if _, err := otp.HashRecoveryCode("", typed); err == nil { // it has a recovery code's form
+	if _, err := guard.HashRecoveryCode("", typed); err == nil { // it has a recovery code's form
 		return a.withRecoveryCode(typed), ""
 	}
 	code, hint := readCode(form, required)

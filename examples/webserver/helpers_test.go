@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -315,7 +316,7 @@ func (b *browser) confirm(code string) []string {
 	for _, m := range codesRE.FindAllStringSubmatch(r.body, -1) {
 		codes = append(codes, m[1])
 	}
-	require.Len(b.h.t, codes, otp.DefaultRecoveryCodes)
+	require.Len(b.h.t, codes, guard.DefaultRecoveryCodes)
 	return codes
 }
 

@@ -5,7 +5,7 @@
 //
 // It keeps everything in a database: users and PBKDF2 password hashes,
 // TOTP secrets sealed with AES-256-GCM, pending enrolments, sessions, and
-// the otp.Guard state that accepts each code once and throttles guesses.
+// the guard.Guard state that accepts each code once and throttles guesses.
 // By default that is a SQLite file in the working directory, with no
 // setup; with -db postgres://... several instances serve one site.
 //
@@ -45,7 +45,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 )
 
 func main() {
@@ -180,7 +180,7 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 	if err := createSchema(ctx, db); err != nil {
 		return nil, err
 	}
-	guardStore, err := otp.NewSQLStore(db, "web_guard")
+	guardStore, err := guard.NewSQLStore(db, "web_guard")
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +206,7 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 		}
 	}
 	return &app{
-		issuer: issuer, db: store{db}, guard: &otp.Guard{Store: guardStore}, sealer: s,
+		issuer: issuer, db: store{db}, guard: &guard.Guard{Store: guardStore}, sealer: s,
 		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
 		https: cfg.tlsCert != "" || cfg.behindProxy, proxied: cfg.behindProxy, loginFloor: loginFloor,
 	}, nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 )
 
 // Recovery codes: shown once, when two-factor is turned on (or when the
@@ -18,7 +18,7 @@ import (
 // newRecoveryCodes replaces the factor's recovery codes with a new set
 // and returns it, for the one page that ever shows it.
 func (a *app) newRecoveryCodes(ctx context.Context, factorID string) ([]string, error) {
-	codes, err := otp.GenerateRecoveryCodes(0)
+	codes, err := guard.GenerateRecoveryCodes(0)
 	if err != nil {
 		return nil, err
 	}

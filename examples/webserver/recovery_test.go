@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -128,7 +128,7 @@ func TestNewRecoveryCodes(t *testing.T) {
 // gatedStore holds the first call that stores a set of recovery codes
 // until the test releases it.
 type gatedStore struct {
-	*otp.SQLStore
+	*guard.SQLStore
 	once             sync.Once
 	entered, release chan struct{}
 }
@@ -152,7 +152,7 @@ func TestConfirmRaceShowsCodesThatWork(t *testing.T) {
 	h := newHarness(t, "")
 	b := h.signup("olga", "password1")
 	secret := b.startEnrolment(nil)
-	gate := &gatedStore{SQLStore: h.app.guard.Store.(*otp.SQLStore), entered: make(chan struct{}), release: make(chan struct{})}
+	gate := &gatedStore{SQLStore: h.app.guard.Store.(*guard.SQLStore), entered: make(chan struct{}), release: make(chan struct{})}
 	h.app.guard.Store = gate
 
 	type answer struct {

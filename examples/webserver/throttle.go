@@ -6,7 +6,7 @@ import (
 	"encoding/hex"
 	"time"
 
-	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 )
 
 // The delay between login attempts for one user name follows the Guard's
@@ -17,9 +17,9 @@ import (
 // has signed in before has a bucket of its own (see deviceBucket), which
 // strangers cannot fill.
 const (
-	freeLoginFailures = otp.DefaultFreeFailures
-	firstLoginDelay   = otp.DefaultDelay
-	maxLoginDelay     = otp.DefaultMaxDelay
+	freeLoginFailures = guard.DefaultFreeFailures
+	firstLoginDelay   = guard.DefaultDelay
+	maxLoginDelay     = guard.DefaultMaxDelay
 )
 
 // loginDelayAfter is the wait after failures failed logins in a row: none

@@ -1,4 +1,4 @@
-package otp
+package guard
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -26,21 +27,27 @@ func newFakeClock(at time.Time) *fakeClock {
 func (c *fakeClock) Now() time.Time          { return time.Unix(0, c.nanos.Load()) }
 func (c *fakeClock) Advance(d time.Duration) { c.nanos.Add(int64(d)) }
 
-// guardTOTP is the TOTP of the Guard tests: the RFC secret, Skew 1.
-var guardTOTP = TOTP{Secret: rfc4226Secret, Skew: 1}
+// guardTOTP is the otp.TOTP of the Guard tests: the RFC secret, Skew 1.
+var guardTOTP = otp.TOTP{Secret: rfc4226Secret, Skew: 1}
+
+// rfc4226Secret is the secret of the RFC 4226 and RFC 6238 SHA-1 vectors.
+var rfc4226Secret = []byte("12345678901234567890")
+
+// at1111111109 is a time of RFC 6238's vectors: step 37037036.
+var at1111111109 = time.Unix(1111111109, 0)
 
 // wrongCode returns a code that is valid at no step of t's window at at.
-func wrongCode(t *testing.T, tp TOTP, at time.Time) string {
+func wrongCode(t *testing.T, tp otp.TOTP, at time.Time) string {
 	t.Helper()
 	for i := 0; ; i++ {
 		code := strconv.Itoa(100000 + i*7919%900000)
-		if _, err := tp.Verify(code, at, 0); errors.Is(err, ErrInvalidCode) {
+		if _, err := tp.Verify(code, at, 0); errors.Is(err, otp.ErrInvalidCode) {
 			return code
 		}
 	}
 }
 
-func mustCode(t *testing.T, tp TOTP, at time.Time) string {
+func mustCode(t *testing.T, tp otp.TOTP, at time.Time) string {
 	t.Helper()
 	code, err := tp.Generate(at)
 	require.NoError(t, err)
@@ -103,22 +110,22 @@ func TestGuardTOTPLifecycle(t *testing.T) {
 
 	code := mustCode(t, guardTOTP, clock.Now())
 	require.NoError(t, g.VerifyTOTP(ctx, "alice", guardTOTP, code))
-	assert.Equal(t, State{Last: 37037036}, state())
+	assert.Equal(t, State{Next: 37037037}, state())
 
 	// The same code again is a replay, and a replay is a failure.
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, code), ErrReplayed)
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, code), otp.ErrReplayed)
 	assert.Equal(t, 1, state().Failures)
 
 	bad := wrongCode(t, guardTOTP, clock.Now())
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, bad), ErrInvalidCode)
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, "12345"), ErrInvalidCode, "malformed counts too")
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, bad), otp.ErrInvalidCode)
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, "12345"), otp.ErrInvalidCode, "malformed counts too")
 	s := state()
 	assert.Equal(t, 3, s.Failures)
 	assert.True(t, s.NotBefore.IsZero(), "three failures are free")
 
 	// The fourth failure sets a one-second wait; an attempt during it, even
 	// with the right code, is refused unchecked and not counted.
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, bad), ErrInvalidCode)
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "alice", guardTOTP, bad), otp.ErrInvalidCode)
 	assert.Equal(t, clock.Now().Add(time.Second), state().NotBefore)
 	clock.Advance(500 * time.Millisecond)
 	err := g.VerifyTOTP(ctx, "alice", guardTOTP, mustCode(t, guardTOTP, clock.Now().Add(30*time.Second)))
@@ -131,7 +138,7 @@ func TestGuardTOTPLifecycle(t *testing.T) {
 	// After the wait a good code is checked, accepted, and clears it all.
 	clock.Advance(30 * time.Second)
 	require.NoError(t, g.VerifyTOTP(ctx, "alice", guardTOTP, mustCode(t, guardTOTP, clock.Now())))
-	assert.Equal(t, State{Last: 37037037}, state())
+	assert.Equal(t, State{Next: 37037038}, state())
 }
 
 func TestGuardLocksAfterLockAfter(t *testing.T) {
@@ -140,7 +147,7 @@ func TestGuardLocksAfterLockAfter(t *testing.T) {
 	clock := newFakeClock(at1111111109)
 	g := &Guard{Store: NewMemoryStore(), Now: clock.Now, Policy: Policy{LockAfter: 5}}
 	for range 5 {
-		assert.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), ErrInvalidCode)
+		assert.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), otp.ErrInvalidCode)
 		clock.Advance(time.Hour)
 	}
 	// Locked: even the right code, a day later, is refused unchecked.
@@ -155,9 +162,9 @@ func TestGuardLocksAfterLockAfter(t *testing.T) {
 	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code))
 
 	// Reset unlocks but keeps the last step: the code just used stays used.
-	require.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), ErrInvalidCode)
+	require.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, wrongCode(t, guardTOTP, clock.Now())), otp.ErrInvalidCode)
 	require.NoError(t, g.Reset(ctx, "bob"))
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code), ErrReplayed)
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code), otp.ErrReplayed)
 	s, err = g.State(ctx, "bob")
 	require.NoError(t, err)
 	assert.Equal(t, 1, s.Failures)
@@ -173,45 +180,45 @@ func TestGuardAccountsAreSeparate(t *testing.T) {
 	assert.NoError(t, g.VerifyTOTP(ctx, "bob", guardTOTP, code), "bob's step is his own")
 }
 
-// TestGuardSteamTOTP: a Guard takes Steam codes as it takes decimal ones,
-// through TOTP.Verify: once each, in either case, a malformed one counted.
+// TestGuardSteamTOTP: a Guard takes otp.Steam codes as it takes decimal ones,
+// through otp.TOTP.Verify: once each, in either case, a malformed one counted.
 func TestGuardSteamTOTP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	secret, err := DecodeSecret("63BEDWCQZKTQWPESARIERL5DTTQFCJTK")
+	secret, err := otp.DecodeSecret("63BEDWCQZKTQWPESARIERL5DTTQFCJTK")
 	require.NoError(t, err)
-	steam := TOTP{Secret: secret, Format: Steam, Skew: 1}
-	clock := newFakeClock(time.Unix(1511200518, 0)) // the Steam app showed FR8RV (testdata/steam.json)
+	steam := otp.TOTP{Secret: secret, Format: otp.Steam, Skew: 1}
+	clock := newFakeClock(time.Unix(1511200518, 0)) // the otp.Steam app showed FR8RV (testdata/steam.json)
 	g := &Guard{Store: NewMemoryStore(), Now: clock.Now}
 
 	require.NoError(t, g.VerifyTOTP(ctx, "erin", steam, "fr8rv"))
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "FR8RV"), ErrReplayed, "the same code in the other case")
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "FR8RA"), ErrInvalidCode, "A is not a Steam character")
-	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "124875"), ErrInvalidCode, "the decimal code of the step")
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "FR8RV"), otp.ErrReplayed, "the same code in the other case")
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "FR8RA"), otp.ErrInvalidCode, "A is not a otp.Steam character")
+	assert.ErrorIs(t, g.VerifyTOTP(ctx, "erin", steam, "124875"), otp.ErrInvalidCode, "the decimal code of the step")
 	s, err := g.State(ctx, "erin")
 	require.NoError(t, err)
-	assert.Equal(t, State{Last: 1511200518 / 30, Failures: 3}, s)
+	assert.Equal(t, State{Next: 1511200518/30 + 1, Failures: 3}, s)
 
 	clock.Advance(196 * time.Second) // the app's second code, 9P3VP
 	require.NoError(t, g.VerifyTOTP(ctx, "erin", steam, "9p3vp"))
 	s, err = g.State(ctx, "erin")
 	require.NoError(t, err)
-	assert.Equal(t, State{Last: 1511200714 / 30}, s)
+	assert.Equal(t, State{Next: 1511200714/30 + 1}, s)
 }
 
 func TestGuardHOTP(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	g := &Guard{Store: NewMemoryStore()}
-	h := HOTP{Secret: rfc4226Secret, LookAhead: 2}
+	h := otp.HOTP{Secret: rfc4226Secret, LookAhead: 2}
 	require.NoError(t, g.Enroll(ctx, "carol", 5))
 	code7, err := h.Generate(7)
 	require.NoError(t, err)
 	require.NoError(t, g.VerifyHOTP(ctx, "carol", h, code7))
 	s, err := g.State(ctx, "carol")
 	require.NoError(t, err)
-	assert.Equal(t, State{Last: 8}, s)
-	assert.ErrorIs(t, g.VerifyHOTP(ctx, "carol", h, code7), ErrInvalidCode, "a used counter is behind the window")
+	assert.Equal(t, State{Next: 8}, s)
+	assert.ErrorIs(t, g.VerifyHOTP(ctx, "carol", h, code7), otp.ErrInvalidCode, "a used counter is behind the window")
 }
 
 func TestGuardConfigErrorsCountNothing(t *testing.T) {
@@ -219,8 +226,8 @@ func TestGuardConfigErrorsCountNothing(t *testing.T) {
 	ctx := context.Background()
 	store := NewMemoryStore()
 	g := &Guard{Store: store}
-	err := g.VerifyTOTP(ctx, "dave", TOTP{Secret: rfc4226Secret, Digits: 4}, "1234")
-	assert.ErrorIs(t, err, ErrInvalidConfig)
+	err := g.VerifyTOTP(ctx, "dave", otp.TOTP{Secret: rfc4226Secret, Digits: 4}, "1234")
+	assert.ErrorIs(t, err, otp.ErrInvalidConfig)
 	s, err := g.State(ctx, "dave")
 	require.NoError(t, err)
 	assert.Equal(t, State{}, s)
@@ -272,7 +279,7 @@ func TestGuardStoreFailures(t *testing.T) {
 			err := g.VerifyTOTP(ctx, "erin", guardTOTP, code)
 			require.Error(t, err, "a store that fails never makes a success")
 			assert.ErrorIs(t, err, tt.want)
-			assert.NotErrorIs(t, err, ErrInvalidCode)
+			assert.NotErrorIs(t, err, otp.ErrInvalidCode)
 			assert.LessOrEqual(t, tt.store.updates.Load(), int64(maxTries))
 			if tt.want == broken {
 				var se *StoreError
@@ -316,9 +323,9 @@ func outcome(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
-	case errors.Is(err, ErrReplayed):
+	case errors.Is(err, otp.ErrReplayed):
 		return "replayed"
-	case errors.Is(err, ErrInvalidCode):
+	case errors.Is(err, otp.ErrInvalidCode):
 		return "invalid"
 	case errors.Is(err, ErrThrottled):
 		return "throttled"
@@ -387,14 +394,16 @@ func TestGuardAuthQuake(t *testing.T) {
 				err := g.VerifyTOTP(ctx, "victim", guardTOTP, code)
 				attempts.Add(1)
 				var te *ThrottleError
+				var fe *FailureError
 				switch {
+				case errors.As(err, &fe):
+					assert.ErrorIs(t, err, otp.ErrInvalidCode)
+					checked.Add(1)
 				case errors.As(err, &te):
 					for w := wait.Load(); int64(te.RetryAfter) < w && !wait.CompareAndSwap(w, int64(te.RetryAfter)); w = wait.Load() {
 					}
-				case errors.Is(err, ErrLocked):
 				default:
-					assert.ErrorIs(t, err, ErrInvalidCode)
-					checked.Add(1)
+					assert.ErrorIs(t, err, ErrLocked)
 				}
 			})
 		}
@@ -410,7 +419,7 @@ func TestGuardAuthQuake(t *testing.T) {
 // attackerGuess returns the attacker's next guess, skipping any that
 // happens to be right: the test counts checked guesses, and a lucky one
 // (3 in a million) would end the attack early.
-func attackerGuess(tp TOTP, at time.Time, n *atomic.Int64) string {
+func attackerGuess(tp otp.TOTP, at time.Time, n *atomic.Int64) string {
 	for {
 		code := strconv.Itoa(int(n.Add(1)%1_000_000 + 1_000_000))[1:]
 		if _, err := tp.Verify(code, at, 0); err != nil {
@@ -424,7 +433,7 @@ func attackerGuess(tp TOTP, at time.Time, n *atomic.Int64) string {
 type guardModel struct {
 	free, lockAfter int
 	delay, maxDelay time.Duration
-	last            uint64
+	next            uint64
 	failures        int
 	notBefore       time.Time
 }
@@ -487,33 +496,34 @@ func FuzzGuardModel(f *testing.F) {
 			case 2:
 				code = wrongCode(t, guardTOTP, now)
 			case 3: // the code of the last accepted step
-				if model.last == 0 {
+				if model.next == 0 {
 					continue
 				}
-				code = mustCodeAtStep(t, model.last)
+				code = mustCodeAtStep(t, model.next-1)
 			case 4:
 				require.NoError(t, g.Reset(ctx, "alice"))
-				model.failures, model.notBefore = 0, time.Time{} // Last stays
+				model.failures, model.notBefore = 0, time.Time{} // next stays
 				continue
 			}
 			// Codes of different steps can be equal (one in a million), so
 			// the expected result comes from the window, step by step.
-			matched, expect := windowMatch(t, code, step), "invalid"
+			matched, found := windowMatch(t, code, step)
+			expect := "invalid"
 			switch {
-			case matched > model.last:
+			case found && matched >= model.next:
 				expect = "ok"
-			case matched > 0:
+			case found:
 				expect = "replayed"
 			}
 			want := model.attempt(now, expect)
 			if want == "ok" {
-				model.last = matched
+				model.next = matched + 1
 			}
 			got := outcome(g.VerifyTOTP(ctx, "alice", guardTOTP, code))
 			require.Equal(t, want, got, "op %d", i)
 			st, err := g.State(ctx, "alice")
 			require.NoError(t, err)
-			require.True(t, st.Equal(State{Last: model.last, Failures: model.failures, NotBefore: model.notBefore}),
+			require.True(t, st.Equal(State{Next: model.next, Failures: model.failures, NotBefore: model.notBefore}),
 				"op %d: state %+v, model %+v", i, st, model)
 		}
 	})
@@ -530,20 +540,19 @@ func bytes100(b byte) []byte {
 // mustCodeAtStep returns guardTOTP's code of a time step.
 func mustCodeAtStep(t *testing.T, step uint64) string {
 	t.Helper()
-	code, err := HOTP{Secret: guardTOTP.Secret}.Generate(step)
+	code, err := otp.HOTP{Secret: guardTOTP.Secret}.Generate(step)
 	require.NoError(t, err)
 	return code
 }
 
 // windowMatch returns the latest step of guardTOTP's window around step
-// whose code is code, or 0 for none.
-func windowMatch(t *testing.T, code string, step uint64) uint64 {
+// whose code is code, if there is one.
+func windowMatch(t *testing.T, code string, step uint64) (matched uint64, found bool) {
 	t.Helper()
-	var matched uint64
 	for s := step - 1; s <= step+1; s++ {
 		if mustCodeAtStep(t, s) == code {
-			matched = s
+			matched, found = s, true
 		}
 	}
-	return matched
+	return matched, found
 }

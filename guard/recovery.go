@@ -1,4 +1,4 @@
-package otp
+package guard
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"strconv"
 	"strings"
+
+	"github.com/otpkit/otp"
 )
 
 // Recovery codes are NIST SP 800-63B §5.1.2 look-up secrets: the codes a
@@ -122,11 +124,11 @@ func normalizeRecoveryCode(code string) ([recoveryLength]byte, bool) {
 // it, whatever case, spaces or hyphens the user typed. Binding the account
 // in means a guess at a stolen table tests one account, not all of them;
 // so hash with the same stable account key that the Guard uses. A code
-// that cannot be one fails with [ErrInvalidCode] and hashes nothing.
+// that cannot be one fails with [otp.ErrInvalidCode] and hashes nothing.
 func HashRecoveryCode(account, code string) (string, error) {
 	norm, ok := normalizeRecoveryCode(code)
 	if !ok {
-		return "", ErrInvalidCode
+		return "", otp.ErrInvalidCode
 	}
 	// The code's fixed length keeps account‖code unambiguous.
 	h := sha256.New()
@@ -248,14 +250,14 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 			continue
 		}
 		if malformed != nil {
-			return ErrInvalidCode
+			return p.failure(otp.ErrInvalidCode, counted, now)
 		}
 		used, err := rs.ConsumeRecoveryHash(ctx, account, hash)
 		if err != nil {
 			return &StoreError{Op: "consume recovery", Err: err}
 		}
 		if !used {
-			return ErrInvalidCode
+			return p.failure(otp.ErrInvalidCode, counted, now)
 		}
 		// The code is spent and the user is in, whatever this update says.
 		_, _ = g.Store.Update(ctx, account, counted, unlocked(counted))

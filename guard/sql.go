@@ -1,4 +1,4 @@
-package otp
+package guard
 
 import (
 	"context"
@@ -31,7 +31,7 @@ import (
 //
 //	CREATE TABLE NAME (
 //		account    TEXT PRIMARY KEY,
-//		last       BIGINT NOT NULL,  -- State.Last
+//		next       BIGINT NOT NULL,  -- State.Next
 //		failures   INTEGER NOT NULL, -- State.Failures
 //		not_before BIGINT NOT NULL   -- State.NotBefore in Unix milliseconds; 0: none
 //	);
@@ -41,7 +41,7 @@ import (
 //		PRIMARY KEY (account, hash)
 //	);
 //
-// A BIGINT is signed, so State.Last is stored as the int64 with the same 64
+// A BIGINT is signed, so State.Next is stored as the int64 with the same 64
 // bits: counters and steps up to 2^64-1 survive the round trip, and values
 // from 2^63 on read as negative numbers in SQL.
 //
@@ -63,6 +63,8 @@ type SQLStore struct {
 // sqlStatements holds the SQL text of each operation, with the table names
 // quoted in.
 type sqlStatements struct {
+	table                                   string // quoted
+	upgrade                                 []string
 	create, createRecovery                  string
 	load, update, insert                    string
 	listRecovery, deleteRecovery, clearAll  string
@@ -86,14 +88,19 @@ func NewSQLStore(db *sql.DB, table string) (*SQLStore, error) {
 	}
 	t, r := `"`+table+`"`, `"`+table+`_recovery"`
 	return &SQLStore{db: db, stmt: sqlStatements{
-		create: `CREATE TABLE IF NOT EXISTS ` + t + ` (account TEXT PRIMARY KEY, last BIGINT NOT NULL, ` +
+		table: t,
+		upgrade: []string{
+			`ALTER TABLE ` + t + ` RENAME COLUMN last TO next`,
+			`UPDATE ` + t + ` SET next = next + 1 WHERE next <> 0`,
+		},
+		create: `CREATE TABLE IF NOT EXISTS ` + t + ` (account TEXT PRIMARY KEY, next BIGINT NOT NULL, ` +
 			`failures INTEGER NOT NULL, not_before BIGINT NOT NULL)`,
 		createRecovery: `CREATE TABLE IF NOT EXISTS ` + r + ` (account TEXT NOT NULL, hash TEXT NOT NULL, ` +
 			`PRIMARY KEY (account, hash))`,
-		load: `SELECT last, failures, not_before FROM ` + t + ` WHERE account = $1`,
-		update: `UPDATE ` + t + ` SET last = $1, failures = $2, not_before = $3 ` +
-			`WHERE account = $4 AND last = $5 AND failures = $6 AND not_before = $7`,
-		insert: `INSERT INTO ` + t + ` (account, last, failures, not_before) VALUES ($1, $2, $3, $4) ` +
+		load: `SELECT next, failures, not_before FROM ` + t + ` WHERE account = $1`,
+		update: `UPDATE ` + t + ` SET next = $1, failures = $2, not_before = $3 ` +
+			`WHERE account = $4 AND next = $5 AND failures = $6 AND not_before = $7`,
+		insert: `INSERT INTO ` + t + ` (account, next, failures, not_before) VALUES ($1, $2, $3, $4) ` +
 			`ON CONFLICT (account) DO NOTHING`,
 		listRecovery:   `SELECT hash FROM ` + r + ` WHERE account = $1`,
 		deleteRecovery: `DELETE FROM ` + r + ` WHERE account = $1 AND hash = $2`,
@@ -117,19 +124,62 @@ func isIdentifier(s string) bool {
 	return true
 }
 
-// CreateTable creates the store's tables if they are missing.
+// CreateTable creates the store's tables if they are missing, and upgrades
+// a table made by the previous release in place.
+//
+// That release kept a column "last": for TOTP the last accepted step, for
+// HOTP the next counter. It becomes State.Next, one more than last (0
+// stays 0, nothing accepted yet), so that no TOTP code accepted before the
+// upgrade is accepted again. An HOTP account then expects the counter after
+// the one its token shows next, which a LookAhead of 1 or more accepts (and
+// without one, the user presses the button twice). Upgrade every server at
+// once: the old release cannot read the new table.
 func (s *SQLStore) CreateTable(ctx context.Context) error {
 	for _, q := range []string{s.stmt.create, s.stmt.createRecovery} {
 		if _, err := s.db.ExecContext(ctx, q); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.upgrade(ctx)
+}
+
+// upgrade converts a previous release's table, in one transaction. Two
+// servers may start at once: the second one's rename fails once the
+// first has committed, and it finds the table new.
+func (s *SQLStore) upgrade(ctx context.Context) error {
+	if !s.hasColumn(ctx, "last") {
+		return nil
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	for _, q := range s.stmt.upgrade {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			if !s.hasColumn(ctx, "last") {
+				return nil
+			}
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
+// hasColumn reports whether the state table has the column: whether a
+// query of it succeeds.
+func (s *SQLStore) hasColumn(ctx context.Context, column string) bool {
+	rows, err := s.db.QueryContext(ctx, `SELECT `+column+` FROM `+s.stmt.table+` WHERE 1 = 0`)
+	if err != nil {
+		return false
+	}
+	rows.Close()
+	return true
 }
 
 // sqlState is a State as its columns hold it.
 type sqlState struct {
-	last      int64
+	next      int64
 	failures  int64
 	notBefore int64
 }
@@ -139,11 +189,11 @@ func toSQL(st State) sqlState {
 	if !st.NotBefore.IsZero() {
 		ms = st.NotBefore.UnixMilli()
 	}
-	return sqlState{last: int64(st.Last), failures: int64(st.Failures), notBefore: ms}
+	return sqlState{next: int64(st.Next), failures: int64(st.Failures), notBefore: ms}
 }
 
 func (r sqlState) state() State {
-	st := State{Last: uint64(r.last), Failures: int(r.failures)}
+	st := State{Next: uint64(r.next), Failures: int(r.failures)}
 	if r.notBefore != 0 {
 		st.NotBefore = time.UnixMilli(r.notBefore)
 	}
@@ -153,7 +203,7 @@ func (r sqlState) state() State {
 // Load returns the account's state, the zero State if it has no row.
 func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
 	var r sqlState
-	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.last, &r.failures, &r.notBefore)
+	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.next, &r.failures, &r.notBefore)
 	if errors.Is(err, sql.ErrNoRows) {
 		return State{}, nil
 	}
@@ -168,12 +218,12 @@ func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
 // inserts the row, and of two processes that race to do so one wins.
 func (s *SQLStore) Update(ctx context.Context, account string, old, new State) (bool, error) {
 	o, n := toSQL(old), toSQL(new)
-	res, err := s.db.ExecContext(ctx, s.stmt.update, n.last, n.failures, n.notBefore,
-		account, o.last, o.failures, o.notBefore)
+	res, err := s.db.ExecContext(ctx, s.stmt.update, n.next, n.failures, n.notBefore,
+		account, o.next, o.failures, o.notBefore)
 	if ok, err := oneRow(res, err); ok || err != nil || !old.Equal(State{}) {
 		return ok, err
 	}
-	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, account, n.last, n.failures, n.notBefore))
+	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, account, n.next, n.failures, n.notBefore))
 }
 
 // oneRow reports whether a statement changed exactly one row.
