@@ -61,6 +61,9 @@ func (p *parser) container(root *node) (*Container, error) {
 		return nil, &Error{Field: "KeyContainer", Reason: "unsupported Version " + quote(v), Err: ErrUnsupported}
 	}
 	p.enc = root.find("EncryptionKey", "EncryptionMethod")
+	if strings.EqualFold(p.enc.attrValue("Algorithm", "algorithm"), "none") {
+		p.enc = nil // draft-hoyer's way of saying so
+	}
 	p.c.KeyName = p.enc.textOf("KeyName", "DerivedKey/MasterKeyName", "DerivedKey/CarriedKeyName")
 	p.c.Signed = root.child("Signature") != nil
 	for _, pkg := range root.all("KeyPackage", "Device") {

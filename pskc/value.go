@@ -80,7 +80,7 @@ func (p *parser) decryptValue(i int, field, alg, text string, macNode *node) ([]
 		return nil, keyError(i, field, "encrypted in CBC mode without a ValueMAC, so a wrong key could not be told from the right one (RFC 6030 §6.1.1)", ErrInvalid)
 	}
 	if !macOK {
-		return nil, keyError(i, field, "wrong key or tampered value", ErrDecrypt)
+		return nil, keyError(i, field, p.macFailure(), ErrDecrypt)
 	}
 	if iv := p.legacyIV(); iv != nil && (spec.kind == cbcAES || spec.kind == cbc3DES) {
 		value = append(iv, value...)
@@ -90,6 +90,17 @@ func (p *parser) decryptValue(i int, field, alg, text string, macNode *node) ([]
 		return nil, keyError(i, field, "wrong key or tampered value", ErrDecrypt)
 	}
 	return plain, nil
+}
+
+// macFailure is the reason of every MAC failure: one text for the whole
+// document, so that it tells nothing about the value. Pre-RFC drafts put
+// the MAC over the plaintext, which Parse does not check: it could only be
+// checked after decrypting, which would make Parse a padding oracle.
+func (p *parser) macFailure() string {
+	if p.root.child("MACAlgorithm") != nil || p.root.child("DigestMethod") != nil || p.root.child("Device") != nil {
+		return "wrong key or tampered value, or a MAC over the plaintext as pre-RFC drafts wrote it, which Parse does not check"
+	}
+	return "wrong key or tampered value"
 }
 
 // withKey places a container-level error at key i's field.

@@ -25,6 +25,7 @@ func readTree(data []byte) (*node, error) {
 	if len(data) > MaxDocumentSize {
 		return nil, &Error{Reason: "larger than MaxDocumentSize", Err: ErrTooLarge}
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // a UTF-8 byte order mark
 	d := xml.NewDecoder(bytes.NewReader(data))
 	d.Strict = true
 	var root *node
