@@ -58,13 +58,13 @@ func FuzzParse(f *testing.F) {
 // written is keys as Write writes them: a ResponseFormat's Encoding is
 // always given.
 func written(keys []*Key) []*Key {
-	out := make([]*Key, len(keys))
-	for i, k := range keys {
+	var out []*Key
+	for _, k := range keys {
 		c := *k
 		if c.Encoding == "" && (c.Digits != 0 || c.CheckDigit) {
 			c.Encoding = "DECIMAL"
 		}
-		out[i] = &c
+		out = append(out, &c)
 	}
 	return out
 }
