@@ -88,8 +88,12 @@ func allDigits(s string) bool {
 // parseDate reads "Y-M-D[( |T)H:MM[:SS[.F]]][ ZONE]".
 func parseDate(s string, loc *time.Location) (int64, bool) {
 	date, rest := s, ""
-	if i := strings.IndexAny(s, " \tt"); i >= 0 {
+	i := strings.IndexAny(s, " \tt")
+	if i >= 0 {
 		date, rest = s[:i], strings.TrimLeft(s[i+1:], cWhite)
+	}
+	if i >= 0 && s[i] == 't' && !strings.Contains(rest, ":") {
+		return 0, false // "T" needs a time after it
 	}
 	y, m, d, ok := splitDate(date)
 	if !ok {
@@ -122,7 +126,7 @@ func daysIn(y, m int) int {
 	return time.Date(y, time.Month(m)+1, 0, 0, 0, 0, 0, time.UTC).Day()
 }
 
-// splitDate reads "Y-M-D", a year of two digits or fewer being 1969-2068.
+// splitDate reads "Y-M-D", a year of two digits being 1969-2068.
 func splitDate(s string) (y, m, d int, ok bool) {
 	parts := strings.Split(s, "-")
 	if len(parts) != 3 || len(parts[0]) > 9 || len(parts[1]) > 2 || len(parts[2]) > 2 {
@@ -135,7 +139,7 @@ func splitDate(s string) (y, m, d int, ok bool) {
 		}
 		n[i], _ = strconv.Atoi(p)
 	}
-	if len(parts[0]) <= 2 {
+	if len(parts[0]) == 2 {
 		n[0] += 1900
 		if n[0] < 1969 {
 			n[0] += 100
