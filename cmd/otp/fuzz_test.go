@@ -160,4 +160,3 @@ func FuzzStrtol(f *testing.F) {
 		assert.Contains(t, out, "Start counter: 0x"+strings.ToUpper(strconv.FormatUint(u, 16))+" ("+strconv.FormatUint(u, 10)+")\n", "-c %q", s)
 	})
 }
-
