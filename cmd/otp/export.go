@@ -22,7 +22,7 @@ holds secrets.`
 const perCodeDefault = 10
 
 func exportCmd(args []string, e *env) int {
-	fs := flagSet("export", "")
+	fs := flagSet("export")
 	perCode := fs.Int("per-code", perCodeDefault, "accounts in each QR code")
 	prefix := fs.String("png", "", "write each QR code to `PREFIX`-N.png instead of the terminal")
 	light := fs.Bool("light", false, "draw QR codes for a terminal with a light background")

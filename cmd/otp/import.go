@@ -42,7 +42,7 @@ type importedKey struct {
 }
 
 func importCmd(args []string, e *env) int {
-	fs := flagSet("import", "")
+	fs := flagSet("import")
 	asJSON := fs.Bool("json", false, "print a JSON array of the keys instead of their URIs")
 	withQR := fs.Bool("qr", false, "print each account's name and QR code under its URI")
 	light := fs.Bool("light", false, "with -qr: draw QR codes for a terminal with a light background")

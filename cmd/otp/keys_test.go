@@ -145,7 +145,6 @@ func TestShowJSON(t *testing.T) {
 	for _, withSecret := range []bool{false, true} {
 		args := []string{"show", "-json", "-"}
 		if withSecret {
-			args = append(args, "-secret")
 			args = []string{"show", "-json", "-secret", "-"}
 		}
 		got := runOTP(t, testURI, args...)

@@ -134,19 +134,18 @@ func helpCmd(args []string, e *env) int {
 	return commands[i].run([]string{"-h"}, e)
 }
 
-// flagSet returns a flag set for a subcommand whose usage text starts
-// with synopsis.
-func flagSet(name, synopsis string) *flag.FlagSet {
+// flagSet returns a subcommand's flag set, which prints nothing itself:
+// parseFlags prints the usage where it belongs.
+func flagSet(name string) *flag.FlagSet {
 	fs := flag.NewFlagSet("otp "+name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	_ = synopsis
 	return fs
 }
 
-// parseFlags parses args into fs, which must hold exactly nargs operands
-// (or from min to max). It returns -1 to go on, or the exit status: 0
-// after printing the usage for -h, 2 after a usage error.
+// parseFlags parses args into fs, which must leave from minArgs to maxArgs
+// operands. It returns -1 to go on, or the exit status: 0 after printing
+// the usage on stdout for -h, 2 after a usage error on stderr.
 func parseFlags(fs *flag.FlagSet, synopsis, about string, args []string, minArgs, maxArgs int, e *env) int {
 	printUsage := func(w io.Writer) {
 		fmt.Fprintf(w, "Usage: %s %s\n\n%s\n", fs.Name(), synopsis, about)

@@ -25,7 +25,7 @@ type keyFlags struct {
 
 func newCmd(args []string, e *env) int {
 	var f keyFlags
-	fs := flagSet("new", "")
+	fs := flagSet("new")
 	fs.BoolVar(&f.hotp, "hotp", false, "a counter-based (HOTP) key instead of a time-based one")
 	fs.StringVar(&f.algorithm, "algorithm", "SHA1", "the HMAC hash: SHA1, SHA256 or SHA512 (most apps take only SHA1)")
 	fs.IntVar(&f.digits, "digits", 6, "digits in a code: 6 to 10 (most apps show only 6)")

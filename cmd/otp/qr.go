@@ -20,7 +20,7 @@ func qrFlags(fs *flag.FlagSet, f *keyFlags) {
 
 func qrCmd(args []string, e *env) int {
 	var f keyFlags
-	fs := flagSet("qr", "")
+	fs := flagSet("qr")
 	qrFlags(fs, &f)
 	if st := parseFlags(fs, "[flags] [URI|-]", qrAbout, args, 0, 1, e); st >= 0 {
 		return st

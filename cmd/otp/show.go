@@ -33,7 +33,7 @@ type keyInfo struct {
 }
 
 func showCmd(args []string, e *env) int {
-	fs := flagSet("show", "")
+	fs := flagSet("show")
 	asJSON := fs.Bool("json", false, "print one JSON object, for scripts")
 	secret := fs.Bool("secret", false, "also print the secret (base32) and the URI")
 	if st := parseFlags(fs, "[flags] [URI|-]", showAbout, args, 0, 1, e); st >= 0 {
