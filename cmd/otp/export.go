@@ -45,7 +45,7 @@ func exportCmd(args []string, e *env) int {
 // before anything is printed: an export missing some accounts could pass
 // for a whole one.
 func export(e *env, perCode int, prefix string, light bool) error {
-	lines, err := readLines(e.in)
+	lines, err := readLines(e)
 	if err != nil {
 		return err
 	}

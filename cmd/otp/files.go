@@ -39,11 +39,17 @@ type line struct {
 	text string
 }
 
-// readLines returns the lines of in that hold something: trimmed, without
-// zbarimg's "QR-Code:" prefix, skipping blank lines, '#' comments and
-// repeats (a QR code read twice).
-func readLines(in io.Reader) ([]line, error) {
-	sc := bufio.NewScanner(in)
+// readLines returns the lines of standard input that hold something:
+// trimmed, without zbarimg's "QR-Code:" prefix, skipping blank lines, '#'
+// comments and repeats (a QR code read twice). They hold secrets, so a
+// terminal does not echo them.
+func readLines(e *env) ([]line, error) {
+	if e.terminal != nil {
+		if restore, ok := e.terminal(); ok {
+			defer restore()
+		}
+	}
+	sc := bufio.NewScanner(e.in)
 	sc.Buffer(make([]byte, 0, 4096), maxLine)
 	var lines []line
 	seen := map[string]bool{}

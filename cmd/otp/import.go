@@ -105,7 +105,7 @@ func printKeys(e *env, keys []*otp.Key, asJSON, withQR, light bool) error {
 // input. A line that is not one is reported and the others still read; so
 // are the QR codes missing from an export of several.
 func readMigrations(e *env, progress io.Writer) ([]*otp.Key, error) {
-	lines, err := readLines(e.in)
+	lines, err := readLines(e)
 	if err != nil {
 		return nil, err
 	}
