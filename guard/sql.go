@@ -32,8 +32,11 @@ import (
 //	CREATE TABLE NAME (
 //		account    TEXT PRIMARY KEY,
 //		next       BIGINT NOT NULL,  -- State.Next
+//		drift      BIGINT NOT NULL,  -- State.Drift
 //		failures   INTEGER NOT NULL, -- State.Failures
-//		not_before BIGINT NOT NULL   -- State.NotBefore in Unix milliseconds; 0: none
+//		not_before BIGINT NOT NULL,  -- State.NotBefore in Unix milliseconds; 0: none
+//		devices    BIGINT NOT NULL,  -- State.Devices
+//		write_id   BIGINT NOT NULL   -- State.Write
 //	);
 //	CREATE TABLE NAME_recovery (
 //		account TEXT NOT NULL,
@@ -41,9 +44,9 @@ import (
 //		PRIMARY KEY (account, hash)
 //	);
 //
-// A BIGINT is signed, so State.Next is stored as the int64 with the same 64
-// bits: counters and steps up to 2^64-1 survive the round trip, and values
-// from 2^63 on read as negative numbers in SQL.
+// A BIGINT is signed, so State.Next, Devices and Write are stored as the
+// int64 with the same 64 bits: values up to 2^64-1 survive the round trip,
+// and values from 2^63 on read as negative numbers in SQL.
 //
 // # SQLite
 //
@@ -92,15 +95,21 @@ func NewSQLStore(db *sql.DB, table string) (*SQLStore, error) {
 		upgrade: []string{
 			`ALTER TABLE ` + t + ` RENAME COLUMN last TO next`,
 			`UPDATE ` + t + ` SET next = next + 1 WHERE next <> 0`,
+			`ALTER TABLE ` + t + ` ADD COLUMN drift BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE ` + t + ` ADD COLUMN devices BIGINT NOT NULL DEFAULT 0`,
+			`ALTER TABLE ` + t + ` ADD COLUMN write_id BIGINT NOT NULL DEFAULT 0`,
 		},
 		create: `CREATE TABLE IF NOT EXISTS ` + t + ` (account TEXT PRIMARY KEY, next BIGINT NOT NULL, ` +
-			`failures INTEGER NOT NULL, not_before BIGINT NOT NULL)`,
+			`drift BIGINT NOT NULL, failures INTEGER NOT NULL, not_before BIGINT NOT NULL, ` +
+			`devices BIGINT NOT NULL, write_id BIGINT NOT NULL)`,
 		createRecovery: `CREATE TABLE IF NOT EXISTS ` + r + ` (account TEXT NOT NULL, hash TEXT NOT NULL, ` +
 			`PRIMARY KEY (account, hash))`,
-		load: `SELECT next, failures, not_before FROM ` + t + ` WHERE account = $1`,
-		update: `UPDATE ` + t + ` SET next = $1, failures = $2, not_before = $3 ` +
-			`WHERE account = $4 AND next = $5 AND failures = $6 AND not_before = $7`,
-		insert: `INSERT INTO ` + t + ` (account, next, failures, not_before) VALUES ($1, $2, $3, $4) ` +
+		load: `SELECT next, drift, failures, not_before, devices, write_id FROM ` + t + ` WHERE account = $1`,
+		update: `UPDATE ` + t + ` SET next = $1, drift = $2, failures = $3, not_before = $4, devices = $5, write_id = $6 ` +
+			`WHERE account = $7 AND next = $8 AND drift = $9 AND failures = $10 AND not_before = $11 ` +
+			`AND devices = $12 AND write_id = $13`,
+		insert: `INSERT INTO ` + t + ` (account, next, drift, failures, not_before, devices, write_id) ` +
+			`VALUES ($1, $2, $3, $4, $5, $6, $7) ` +
 			`ON CONFLICT (account) DO NOTHING`,
 		listRecovery:   `SELECT hash FROM ` + r + ` WHERE account = $1`,
 		deleteRecovery: `DELETE FROM ` + r + ` WHERE account = $1 AND hash = $2`,
@@ -136,11 +145,22 @@ func isIdentifier(s string) bool {
 // once: the old release cannot read the new table.
 func (s *SQLStore) CreateTable(ctx context.Context) error {
 	for _, q := range []string{s.stmt.create, s.stmt.createRecovery} {
-		if _, err := s.db.ExecContext(ctx, q); err != nil {
+		if err := s.createOnce(ctx, q); err != nil {
 			return err
 		}
 	}
 	return s.upgrade(ctx)
+}
+
+// createOnce runs a CREATE TABLE IF NOT EXISTS, once more if it fails:
+// PostgreSQL refuses the second of two that race (a duplicate key in its
+// catalogue), and then the table exists.
+func (s *SQLStore) createOnce(ctx context.Context, q string) error {
+	if _, err := s.db.ExecContext(ctx, q); err == nil {
+		return nil
+	}
+	_, err := s.db.ExecContext(ctx, q)
+	return err
 }
 
 // upgrade converts a previous release's table, in one transaction. Two
@@ -179,9 +199,12 @@ func (s *SQLStore) hasColumn(ctx context.Context, column string) bool {
 
 // sqlState is a State as its columns hold it.
 type sqlState struct {
-	next      int64
-	failures  int64
-	notBefore int64
+	next, drift, failures, notBefore, devices, write int64
+}
+
+// columns are the state's values in the order of the statements.
+func (r sqlState) columns() []any {
+	return []any{r.next, r.drift, r.failures, r.notBefore, r.devices, r.write}
 }
 
 func toSQL(st State) sqlState {
@@ -189,11 +212,13 @@ func toSQL(st State) sqlState {
 	if !st.NotBefore.IsZero() {
 		ms = st.NotBefore.UnixMilli()
 	}
-	return sqlState{next: int64(st.Next), failures: int64(st.Failures), notBefore: ms}
+	return sqlState{next: int64(st.Next), drift: st.Drift, failures: int64(st.Failures), notBefore: ms,
+		devices: int64(st.Devices), write: int64(st.Write)}
 }
 
 func (r sqlState) state() State {
-	st := State{Next: uint64(r.next), Failures: int(r.failures)}
+	st := State{Next: uint64(r.next), Drift: r.drift, Failures: int(r.failures),
+		Devices: uint64(r.devices), Write: uint64(r.write)}
 	if r.notBefore != 0 {
 		st.NotBefore = time.UnixMilli(r.notBefore)
 	}
@@ -203,7 +228,7 @@ func (r sqlState) state() State {
 // Load returns the account's state, the zero State if it has no row.
 func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
 	var r sqlState
-	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.next, &r.failures, &r.notBefore)
+	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.next, &r.drift, &r.failures, &r.notBefore, &r.devices, &r.write)
 	if errors.Is(err, sql.ErrNoRows) {
 		return State{}, nil
 	}
@@ -218,12 +243,12 @@ func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
 // inserts the row, and of two processes that race to do so one wins.
 func (s *SQLStore) Update(ctx context.Context, account string, old, new State) (bool, error) {
 	o, n := toSQL(old), toSQL(new)
-	res, err := s.db.ExecContext(ctx, s.stmt.update, n.next, n.failures, n.notBefore,
-		account, o.next, o.failures, o.notBefore)
+	args := append(append(n.columns(), account), o.columns()...)
+	res, err := s.db.ExecContext(ctx, s.stmt.update, args...)
 	if ok, err := oneRow(res, err); ok || err != nil || !old.Equal(State{}) {
 		return ok, err
 	}
-	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, account, n.next, n.failures, n.notBefore))
+	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, append([]any{account}, n.columns()...)...))
 }
 
 // oneRow reports whether a statement changed exactly one row.
@@ -252,7 +277,7 @@ func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes
 		sql  string
 		args []any
 	}{
-		{s.stmt.insert, []any{account, 0, 0, 0}},
+		{s.stmt.insert, []any{account, 0, 0, 0, 0, 0, 0}},
 		{s.stmt.lockAccount, []any{account}},
 		{s.stmt.clearAll, []any{account}},
 	} {

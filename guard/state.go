@@ -16,17 +16,30 @@ type State struct {
 	// accepted: what [otp.HOTP.Verify] and [otp.TOTP.Verify] take and
 	// return. Everything below it was used, or skipped over.
 	Next uint64
+	// Drift is how many TOTP steps the account's authenticator runs ahead
+	// of the server (negative: behind), learned from the codes it accepted:
+	// the Guard centres the next window there.
+	Drift int64
 	// Failures counts consecutive failed attempts; a success clears it.
 	Failures int
 	// NotBefore is when the next attempt may be checked (zero: now).
 	NotBefore time.Time
+	// Devices is the generation of the account's trusted-device tokens:
+	// [Guard.RevokeDevices] adds one, which revokes every token issued
+	// before.
+	Devices uint64
+	// Write tags the write that stored this state, a random number each
+	// time (zero: never written), so that a Guard whose Update failed can
+	// tell by a reload whether its write landed.
+	Write uint64
 }
 
 // Equal reports whether s and o hold the same values. NotBefore is
 // compared with [time.Time.Equal], so the location and any monotonic clock
 // reading do not matter.
 func (s State) Equal(o State) bool {
-	return s.Next == o.Next && s.Failures == o.Failures && s.NotBefore.Equal(o.NotBefore)
+	return s.Next == o.Next && s.Drift == o.Drift && s.Failures == o.Failures &&
+		s.NotBefore.Equal(o.NotBefore) && s.Devices == o.Devices && s.Write == o.Write
 }
 
 // Store keeps a [State] per account for a [Guard]. An account never written

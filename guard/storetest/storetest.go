@@ -119,13 +119,17 @@ func (s *suite) insertFromZero(t *testing.T) {
 
 func (s *suite) staleCompare(t *testing.T) {
 	st, a := s.open(t), s.account("stale")
-	cur := guard.State{Next: 3, Failures: 2, NotBefore: time.UnixMilli(1_700_000_000_123)}
+	cur := guard.State{Next: 3, Drift: -2, Failures: 2, NotBefore: time.UnixMilli(1_700_000_000_123), Devices: 5, Write: 77}
 	mustUpdate(t, st, a, guard.State{}, cur)
+	differs := func(edit func(*guard.State)) guard.State { s := cur; edit(&s); return s }
 	for name, stale := range map[string]guard.State{
-		"Next differs":      {Next: 4, Failures: 2, NotBefore: cur.NotBefore},
-		"Failures differs":  {Next: 3, Failures: 1, NotBefore: cur.NotBefore},
-		"NotBefore differs": {Next: 3, Failures: 2, NotBefore: cur.NotBefore.Add(time.Millisecond)},
-		"NotBefore zero":    {Next: 3, Failures: 2},
+		"Next differs":      differs(func(s *guard.State) { s.Next++ }),
+		"Drift differs":     differs(func(s *guard.State) { s.Drift = 2 }),
+		"Failures differs":  differs(func(s *guard.State) { s.Failures-- }),
+		"NotBefore differs": differs(func(s *guard.State) { s.NotBefore = s.NotBefore.Add(time.Millisecond) }),
+		"NotBefore zero":    differs(func(s *guard.State) { s.NotBefore = time.Time{} }),
+		"Devices differs":   differs(func(s *guard.State) { s.Devices++ }),
+		"Write differs":     differs(func(s *guard.State) { s.Write++ }),
 		"zero State":        {},
 	} {
 		if update(t, st, a, stale, guard.State{Next: 100}) {
@@ -150,6 +154,10 @@ var edgeStates = []guard.State{
 	{NotBefore: time.UnixMilli(1_700_000_000_001)},
 	{NotBefore: time.Date(2038, 1, 19, 3, 14, 8, 0, time.UTC)},
 	{Next: 37037037, Failures: 4, NotBefore: time.UnixMilli(1_111_111_110_999)},
+	{Drift: math.MinInt64, Devices: math.MaxUint64, Write: 1},
+	{Drift: math.MaxInt64, Devices: 1 << 63, Write: math.MaxUint64},
+	{Drift: -1, Write: 1 << 63},
+	{Next: 3, Drift: 3000, Failures: 7, NotBefore: time.UnixMilli(2_000_000_000_000), Devices: 2, Write: 0x0123456789abcdef},
 }
 
 func (s *suite) fieldsRoundTrip(t *testing.T) {

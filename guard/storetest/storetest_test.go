@@ -40,6 +40,7 @@ var broken = map[string]struct {
 	"compare and swap racy":   {shared(func(m *fakeStore) { m.racy = true }), "OneWinnerAmongHandles"},
 	"NotBefore in seconds":    {shared(func(m *fakeStore) { m.round = time.Second }), "FieldsRoundTrip"},
 	"Next in 63 bits":         {shared(func(m *fakeStore) { m.mask = 1<<63 - 1 }), "FieldsRoundTrip"},
+	"Drift not kept":          {shared(func(m *fakeStore) { m.dropDrift = true }), "FieldsRoundTrip"},
 	"handles not shared":      {func() func(*testing.T) guard.Store { return func(*testing.T) guard.Store { return newFake() } }, "HandlesShareWrites"},
 	"recovery sets merged":    {shared(func(m *fakeStore) { m.merge = true }), "Recovery/ReplacedNotMerged"},
 	"recovery consumed twice": {shared(func(m *fakeStore) { m.keepConsumed = true }), "Recovery/ConsumedOnce"},
@@ -92,12 +93,12 @@ type fakeStore struct {
 	states   map[string]guard.State
 	recovery map[string][]string
 
-	key                             func(string) string
-	ignoreOld, racy, zeroIsRow      bool
-	round                           time.Duration
-	mask                            uint64
-	merge, keepConsumed, anyAccount bool
-	foldHash, racyConsume           bool
+	key                              func(string) string
+	ignoreOld, racy, zeroIsRow       bool
+	round                            time.Duration
+	mask                             uint64
+	merge, keepConsumed, anyAccount  bool
+	foldHash, racyConsume, dropDrift bool
 }
 
 func newFake() *fakeStore {
@@ -137,6 +138,9 @@ func (m *fakeStore) Update(_ context.Context, account string, old, new guard.Sta
 		new.NotBefore = new.NotBefore.Truncate(m.round)
 	}
 	new.Next &= m.mask
+	if m.dropDrift {
+		new.Drift = 0
+	}
 	if new.Equal(guard.State{}) && !m.zeroIsRow {
 		delete(m.states, k)
 	} else {
