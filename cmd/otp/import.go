@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -122,8 +121,7 @@ func printKeys(e *env, keys []imported, asJSON, withQR, light bool) error {
 				list[i].Period = int64(k.Period.Seconds())
 			}
 		}
-		out, _ := json.MarshalIndent(list, "", "  ")
-		fmt.Fprintf(e.out, "%s\n", out)
+		writeJSON(e.out, list)
 		return nil
 	}
 	var problems []error
