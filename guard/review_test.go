@@ -134,7 +134,9 @@ func TestReviewRevokedTokenOnAStaleGuard(t *testing.T) {
 	assert.NotErrorIs(t, err, otp.ErrInvalidCode, "the guess was checked")
 }
 
-// slowServerStore is shared by two Guards whose clocks differ.
+// TestReviewSlowClockCapOpensTheWait: a server whose clock runs a minute
+// slow caps the wait in its own frame and commits it, which ends the wait
+// for a server with the right time.
 func TestReviewSlowClockCapOpensTheWait(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -294,4 +296,15 @@ func TestReviewReplayAcrossEnroll(t *testing.T) {
 	store.done = false
 	err := g.VerifyTOTP(ctx, "alice", guardTOTP, code) // the replay, racing the re-enrolment
 	assert.Error(t, err, "a used code of the old secret accepted again")
+}
+
+// TestReviewUncountedCheckRevealsNothing: a check whose failure could not
+// be counted (the state kept changing) must not tell the caller that the
+// factor was wrong: that answer is a guess checked for free.
+func TestReviewUncountedCheckRevealsNothing(t *testing.T) {
+	t.Parallel()
+	g := &Guard{Store: &scriptedStore{conflict: true}, Now: fixedClock(at1111111109)}
+	err := g.CheckFactor(context.Background(), "alice", func(context.Context) (bool, error) { return false, nil })
+	require.ErrorIs(t, err, ErrConflict)
+	assert.NotErrorIs(t, err, ErrFailed, "an uncounted guess's answer")
 }
