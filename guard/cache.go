@@ -1,6 +1,9 @@
 package guard
 
-import "sync"
+import (
+	"sync"
+	"time"
+)
 
 // maxCached bounds how many accounts' states a Guard remembers.
 const maxCached = 4096
@@ -10,8 +13,23 @@ const maxCached = 4096
 // so a state another server changed makes the commit fail and the attempt
 // load afresh.
 type stateCache struct {
-	mu sync.Mutex
-	m  map[string]State
+	mu   sync.Mutex
+	m    map[string]State
+	seen map[uint64]time.Time // when each write id was first seen
+}
+
+// firstSeen returns when the write id was first seen here, now if never.
+func (c *stateCache) firstSeen(write uint64, now time.Time) time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t, ok := c.seen[write]; ok {
+		return t
+	}
+	if c.seen == nil || len(c.seen) >= maxCached {
+		c.seen = make(map[uint64]time.Time) // forgetting never shortens a wait: its cap starts again at now
+	}
+	c.seen[write] = now
+	return now
 }
 
 func (c *stateCache) get(key string) (State, bool) {

@@ -2,7 +2,6 @@ package guard
 
 import (
 	"context"
-	"errors"
 )
 
 // Any factor through the same Guard: a password, a PIN, an e-mail code.
@@ -43,47 +42,65 @@ func (g *Guard) CheckFactor(ctx context.Context, key string, check func(context.
 	return g.checkOnce(ctx, key, false, check)
 }
 
+// checkOnce counts the attempt as a failure first, then runs check, as
+// [Guard.UseRecoveryCode] does: so no check runs uncounted, however many
+// are let in at once, and none runs once the account is locked. A right
+// answer then takes its own count back (and for Check clears the rest).
 func (g *Guard) checkOnce(ctx context.Context, key string, clears bool, check func(context.Context) (bool, error)) error {
 	p, err := g.setup(key)
 	if err != nil {
 		return err
 	}
-	a, err := g.admit(ctx, p, key, false)
-	if err != nil {
-		return err
-	}
-	right, err := check(ctx)
-	if err != nil {
-		return err
-	}
-	if right && !clears {
-		return nil
-	}
 	for try := range maxTries {
-		var next State
-		if right {
-			next = unlocked(a.throttle)
-		} else {
-			next = p.failed(a.throttle, a.now)
+		a, err := g.admit(ctx, p, key, false)
+		if err != nil {
+			return err
 		}
-		if a.throttle.Equal(next) {
-			return nil
+		counted := p.failed(a.throttle, a.now)
+		ok, err := g.update(ctx, a.bucket, a.throttle, &counted, try)
+		if err != nil {
+			return err
 		}
-		ok, err := g.update(ctx, a.bucket, a.throttle, &next, try)
+		if !ok {
+			continue
+		}
+		right, err := check(ctx)
 		switch {
 		case err != nil:
-			return err
-		case ok && right:
-			return nil
-		case ok:
-			return p.failure(ErrFailed, next, a.now)
+			g.uncount(ctx, a.bucket, a.throttle, counted, false)
+			return err // the server's, not the user's: counts as nothing
+		case !right:
+			return p.failure(ErrFailed, counted, a.now)
 		}
-		if a.throttle, err = g.load(ctx, a.bucket, false); err != nil {
-			return err
+		g.uncount(ctx, a.bucket, a.throttle, counted, clears)
+		return nil
+	}
+	return ErrConflict
+}
+
+// uncount takes back the failure that counted committed over before: the
+// state as it was if nothing else was written since, else one failure
+// fewer and the wait as it is (another attempt's stays). With all, it
+// clears every failure, as a login's last factor does.
+func (g *Guard) uncount(ctx context.Context, key string, before, counted State, all bool) {
+	cur := counted
+	for try := range maxTries {
+		var next State
+		switch {
+		case all:
+			next = unlocked(cur)
+		case cur.Equal(counted):
+			next = before
+		default:
+			next = cur
+			next.Failures = max(cur.Failures-1, 0)
+		}
+		if ok, err := g.update(ctx, key, cur, &next, try); ok || err != nil {
+			return
+		}
+		var err error
+		if cur, err = g.load(ctx, key, false); err != nil {
+			return
 		}
 	}
-	if right {
-		return nil // the factor was right; only clearing the count lost
-	}
-	return errors.Join(ErrConflict, ErrFailed)
 }

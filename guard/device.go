@@ -48,6 +48,12 @@ func WithDevice(ctx context.Context, token string) context.Context {
 	return context.WithValue(ctx, deviceCtxKey{}, token)
 }
 
+// presentsDevice reports whether ctx carries a device token at all.
+func presentsDevice(ctx context.Context) bool {
+	token, _ := ctx.Value(deviceCtxKey{}).(string)
+	return token != ""
+}
+
 // token layout, before base64url: version, device id, generation, expiry
 // (Unix seconds), MAC.
 const (

@@ -184,12 +184,19 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 		return err
 	}
 	fresh := false // whether to skip the remembered state
+	var checked *State
 	for try := range maxTries {
 		a, err := g.admit(ctx, p, account, !fresh)
 		if err != nil {
 			return err
 		}
 		fresh = true
+		if checked != nil && a.main.Next < checked.Next {
+			// Only Enroll moves Next back: a new secret. The code was
+			// meant for the old one, which must not start over.
+			return ErrConflict
+		}
+		checked = &a.main
 		v, verr := verify(a.main, a.now)
 		switch {
 		case verr == nil:
@@ -226,6 +233,12 @@ func (a *admission) trusted() bool { return a.bucket != a.account }
 // cached), finds the client's bucket, and returns them with the time of
 // the attempt, or why the attempt is refused unchecked.
 func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool) (*admission, error) {
+	if presentsDevice(ctx) {
+		// A device's attempt commits to its own bucket, so no later
+		// compare-and-swap would notice a revocation or an Enroll that a
+		// remembered state of the account missed.
+		cached = false
+	}
 	main, err := g.load(ctx, account, cached)
 	if err != nil {
 		return nil, err
@@ -237,13 +250,7 @@ func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool
 			return nil, err
 		}
 	}
-	if a.throttle, err = g.boundWait(ctx, p, a.bucket, a.throttle, a.now); err != nil {
-		return nil, err
-	}
-	if !a.trusted() {
-		a.main = a.throttle
-	}
-	if err := p.refuse(a.throttle, a.now); err != nil {
+	if err := p.refuse(g.boundWait(p, a.throttle, a.now), a.now); err != nil {
 		if cached {
 			g.seen.forget(account) // refuse on what the store says, not on a memory
 			return g.admit(ctx, p, account, false)
@@ -254,8 +261,18 @@ func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool
 }
 
 // commitSuccess commits a right code: the account's new position, and the
-// bucket's failures cleared. It reports false on a conflict.
+// bucket's failures cleared. It reports false on a conflict. A trusted
+// device's bucket is fenced first (its write id renewed by a
+// compare-and-swap), so that a success cannot land after failures that
+// locked the device came in.
 func (g *Guard) commitSuccess(ctx context.Context, a *admission, v verdict, try int) (bool, error) {
+	if a.trusted() {
+		fenced := a.throttle
+		if ok, err := g.update(ctx, a.bucket, a.throttle, &fenced, try); !ok || err != nil {
+			return ok, err
+		}
+		a.throttle = fenced
+	}
 	next := a.main
 	next.Next, next.Drift = v.next, v.drift
 	if !a.trusted() {
@@ -298,23 +315,19 @@ func (g *Guard) load(ctx context.Context, key string, cached bool) (State, error
 	return s, nil
 }
 
-// boundWait caps a wait that a server with a fast clock wrote: no wait is
-// longer than the Policy's delay for the failures counted, measured on
-// this server's clock. The cap is committed, so that it runs down.
-func (g *Guard) boundWait(ctx context.Context, p Policy, key string, s State, now time.Time) (State, error) {
-	limit := ceilMillisecond(now.Add(p.delayAfter(s.Failures)))
-	if s.Failures >= p.LockAfter || !s.NotBefore.After(limit) {
-		return s, nil
+// boundWait caps a wait that a server with a fast clock wrote: no wait
+// lasts longer than the Policy's delay for the failures counted, from when
+// this Guard first saw the write that set it. The cap lives in memory
+// only: committed, a time from a slow clock would end everyone's wait.
+func (g *Guard) boundWait(p Policy, s State, now time.Time) State {
+	if s.NotBefore.IsZero() || s.Failures >= p.LockAfter {
+		return s
 	}
-	capped := s
-	capped.NotBefore = limit
-	if d := p.delayAfter(s.Failures); d == 0 {
-		capped.NotBefore = time.Time{}
+	limit := g.seen.firstSeen(s.Write, now).Add(p.delayAfter(s.Failures))
+	if s.NotBefore.After(limit) {
+		s.NotBefore = ceilMillisecond(limit)
 	}
-	if _, err := g.update(ctx, key, s, &capped, maxTries); err != nil {
-		return s, err
-	}
-	return capped, nil // a conflict: the next commit fails and starts again
+	return s
 }
 
 // update commits next over old, tagging next with a new write id, and
@@ -339,18 +352,35 @@ func (g *Guard) update(ctx context.Context, key string, old State, next *State, 
 	return false, backoff(ctx, try)
 }
 
-// settle finds out whether a write whose Update failed landed.
+// settle finds out whether a write whose Update failed landed. A reload
+// that finds the old state does not prove it: the write may still be on
+// its way. So the old state is fenced, written again with a new write id:
+// once that lands, the late write can never match, and nothing was
+// committed.
 func (g *Guard) settle(ctx context.Context, key string, old, next State, updateErr error) (bool, error) {
 	g.seen.forget(key)
-	now, err := g.Store.Load(context.WithoutCancel(ctx), key)
-	switch {
-	case err != nil:
-		return false, &OutcomeError{Err: errors.Join(updateErr, err)}
-	case now.Equal(next):
-		g.seen.put(key, next)
-		return true, nil
-	case now.Equal(old):
-		return false, &StoreError{Op: "update", Err: updateErr}
+	ctx = context.WithoutCancel(ctx)
+	for range 2 {
+		now, err := g.Store.Load(ctx, key)
+		switch {
+		case err != nil:
+			return false, &OutcomeError{Err: errors.Join(updateErr, err)}
+		case now.Equal(next):
+			g.seen.put(key, next)
+			return true, nil
+		case !now.Equal(old):
+			return false, &OutcomeError{Err: updateErr}
+		}
+		fence := old
+		fence.Write = newWriteID()
+		ok, err := g.Store.Update(ctx, key, old, fence)
+		if err != nil {
+			return false, &OutcomeError{Err: errors.Join(updateErr, err)}
+		}
+		if ok {
+			g.seen.put(key, fence)
+			return false, &StoreError{Op: "update", Err: updateErr}
+		}
 	}
 	return false, &OutcomeError{Err: updateErr}
 }

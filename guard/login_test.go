@@ -334,13 +334,17 @@ func TestCheckRunsOnceOnAConflict(t *testing.T) {
 type landedThenFailed struct {
 	MemoryStore
 	lost, loadFails bool
+	failed          atomic.Bool // the first Update fails; the others work
 }
 
 func (s *landedThenFailed) Update(ctx context.Context, key string, old, new State) (bool, error) {
-	ok, _ := s.MemoryStore.Update(ctx, key, old, new)
-	if s.lost {
-		s.MemoryStore.Update(ctx, key, new, old) // never landed after all
+	if s.failed.Swap(true) {
+		return s.MemoryStore.Update(ctx, key, old, new)
 	}
+	if s.lost {
+		return false, errors.New("connection refused") // never sent
+	}
+	ok, _ := s.MemoryStore.Update(ctx, key, old, new)
 	return ok, errors.New("connection reset")
 }
 
@@ -361,7 +365,8 @@ func TestOutcomeOfAFailedUpdate(t *testing.T) {
 		t.Parallel()
 		g := &Guard{Store: &landedThenFailed{}, Now: fixedClock(at1111111109)}
 		require.NoError(t, g.VerifyTOTP(ctx, "alice", guardTOTP, code), "the write is there: a success")
-		err := g.VerifyTOTP(ctx, "alice", guardTOTP, wrongCode(t, guardTOTP, at1111111109))
+		g2 := &Guard{Store: &landedThenFailed{}, Now: fixedClock(at1111111109)}
+		err := g2.VerifyTOTP(ctx, "alice", guardTOTP, wrongCode(t, guardTOTP, at1111111109))
 		var fe *FailureError
 		assert.ErrorAs(t, err, &fe, "a failure that landed is reported counted")
 	})

@@ -229,7 +229,8 @@ func (g *Guard) RecoveryCodesLeft(ctx context.Context, account string) (int, err
 // the state in between, which leaves it as it is: on the side of caution).
 // So no guess is ever checked without being counted, however many are made
 // at once. A store error after the count leaves the attempt counted as a
-// failure.
+// failure; one while consuming is [ErrOutcomeUnknown], since the code may
+// be spent.
 func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error {
 	rs, p, err := g.recoveryStore(account)
 	if err != nil {
@@ -254,7 +255,9 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 		}
 		used, err := rs.ConsumeRecoveryHash(ctx, account, hash)
 		if err != nil {
-			return &StoreError{Op: "consume recovery", Err: err}
+			// The delete may have landed: the code spent, the user told
+			// nothing. Only the failure counted before is certain.
+			return &OutcomeError{Err: err}
 		}
 		if !used {
 			return p.failure(otp.ErrInvalidCode, counted, a.now)
