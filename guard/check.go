@@ -20,11 +20,12 @@ import (
 
 // Check runs check as one throttled attempt under key, an account or any
 // name the caller chooses, with the Guard's Policy and Store: refused
-// unchecked while key waits or is locked, then check runs once, and its
-// outcome is committed with a compare-and-swap, again from a fresh load
-// on a conflict, without running check again. check says whether the
-// factor was right; an error from it is the server's, returned as it is
-// and counted as nothing.
+// unchecked while key waits or is locked; else counted as a failure with a
+// compare-and-swap first, and only then is check run, once. A right answer
+// takes its count back. So however many attempts come at once, none is
+// checked uncounted, and none once the lock is reached. check says
+// whether the factor was right; an error from it is the server's,
+// returned as it is and counted as nothing.
 //
 // A success clears the failures, as a right code does: use Check when the
 // factor is the whole login (a password-only account, an e-mail code).
