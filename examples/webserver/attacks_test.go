@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -288,6 +289,15 @@ func TestTimingFloor(t *testing.T) {
 		"wrong password": func() response { return h.browser().login("grace", "x", "") },
 		"wrong code":     func() response { return h.browser().login("grace", "password1", "000000") },
 		"success":        func() response { return h.browser().login("grace", "password1", h.code(secret, 1)) },
+		"server busy": func() response {
+			h.app.hasher.mu.Lock()
+			h.app.hasher.maxPerClient = 0
+			h.app.hasher.mu.Unlock()
+			defer func() { h.app.hasher.mu.Lock(); h.app.hasher.maxPerClient = hashesPerClient; h.app.hasher.mu.Unlock() }()
+			r := h.browser().login("grace", "password1", "")
+			assert.Equal(t, http.StatusTooManyRequests, r.status)
+			return r
+		},
 	} {
 		start := time.Now()
 		try()
@@ -324,23 +334,21 @@ func TestPasswordDelayNeverLocksTheOwner(t *testing.T) {
 
 // TestParallelLoginsCountEach: attempts that arrive together, past the
 // last free failure, are counted before they are checked, so only one of
-// them is checked.
+// them is checked. They come from addresses of their own (through a
+// proxy), as a botnet's do: one address has only two checks in flight.
 func TestParallelLoginsCountEach(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
+	h.app.proxied = true
 	h.signup("ivan", "password1")
 	for range freeLoginFailures {
 		h.browser().login("ivan", "wrong", "")
 	}
 	const n = 8
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
 		wg.Go(func() {
-			form := url.Values{"user": {"ivan"}, "password": {"wrong"}}
-			resp, err := http.PostForm(h.http.URL+"/login", form)
-			if err == nil {
-				resp.Body.Close()
-			}
+			postFrom(t, h, "192.0.2."+strconv.Itoa(i+1), "/login", url.Values{"user": {"ivan"}, "password": {"wrong"}})
 		})
 	}
 	wg.Wait()
@@ -388,7 +396,7 @@ func TestCodeGuessingIsThrottledAndLocked(t *testing.T) {
 	h.clock.add(time.Hour)
 	assertRefused(t, h.browser().login("judy", "wrong password", h.code(secret, 1)), http.StatusUnauthorized)
 
-	require.NoError(t, h.app.unlock(context.Background(), "judy"))
+	require.NoError(t, h.app.unlock(context.Background(), "Judy"), "the operator types the name as the owner does")
 	r = owner.login("judy", "password1", h.code(secret, 1))
 	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
 }
@@ -475,4 +483,21 @@ func TestCookies(t *testing.T) {
 			assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
 		}
 	}
+}
+
+// postFrom posts form to path as the client at addr, through the proxy
+// that h.app.proxied trusts, and returns the status.
+func postFrom(t *testing.T, h *harness, addr, path string, form url.Values) int {
+	req, err := http.NewRequest(http.MethodPost, h.http.URL+path, strings.NewReader(form.Encode()))
+	if !assert.NoError(t, err) {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", addr)
+	resp, err := http.DefaultClient.Do(req)
+	if !assert.NoError(t, err) {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }

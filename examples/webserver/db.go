@@ -330,11 +330,17 @@ func (s store) swapLoginDelay(ctx context.Context, key string, old, next delay, 
 	nbOld, nbNext := msOrZero(old.notBefore), msOrZero(next.notBefore)
 	var res sql.Result
 	var err error
-	if old == (delay{}) {
+	switch {
+	case next == (delay{}):
+		// No row is the zero state, which the insert below starts from.
+		res, err = s.db.ExecContext(ctx,
+			`DELETE FROM web_login_delays WHERE throttle_key = $1 AND failures = $2 AND not_before_ms = $3`,
+			key, old.failures, nbOld)
+	case old == (delay{}):
 		res, err = s.db.ExecContext(ctx,
 			`INSERT INTO web_login_delays (throttle_key, failures, not_before_ms, updated_ms) VALUES ($1, $2, $3, $4)
 			 ON CONFLICT (throttle_key) DO NOTHING`, key, next.failures, nbNext, ms(now))
-	} else {
+	default:
 		res, err = s.db.ExecContext(ctx,
 			`UPDATE web_login_delays SET failures = $2, not_before_ms = $3, updated_ms = $4
 			 WHERE throttle_key = $1 AND failures = $5 AND not_before_ms = $6`,
