@@ -6,9 +6,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -500,4 +503,53 @@ func postFrom(t *testing.T, h *harness, addr, path string, form url.Values) int 
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestServerTimeouts: the README's header, read, write and idle timeouts
+// are set (TestSlowClientsAreCut shows the header one at work).
+func TestServerTimeouts(t *testing.T) {
+	t.Parallel()
+	srv := newHarness(t, "").app.httpServer()
+	assert.Equal(t, 5*time.Second, srv.ReadHeaderTimeout)
+	assert.Equal(t, 15*time.Second, srv.ReadTimeout)
+	assert.Equal(t, 30*time.Second, srv.WriteTimeout)
+	assert.Equal(t, 2*time.Minute, srv.IdleTimeout)
+	assert.Equal(t, 16<<10, srv.MaxHeaderBytes)
+}
+
+// TestDefaultLoginFloor: the program's logins take at least 500 ms, as the
+// README says (the harness sets the floor to 0 for speed, and
+// TestTimingFloor shows a floor at work).
+func TestDefaultLoginFloor(t *testing.T) {
+	t.Parallel()
+	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "web.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	a, err := newApp(context.Background(), db, config{iterations: 10}, newKey(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, 500*time.Millisecond, a.loginFloor)
+}
+
+// TestOnlyTokenHashesStored: the database holds the hashes of session and
+// device tokens, never the tokens that the cookies carry.
+func TestOnlyTokenHashesStored(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("sybil", "password1")
+	for cookie, table := range map[string]string{"session": "web_sessions", "device": "web_devices"} {
+		token := b.cookie(cookie)
+		require.NotEmpty(t, token, cookie)
+		var stored []string
+		rows, err := h.db.Query(`SELECT token_hash FROM ` + table)
+		require.NoError(t, err)
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			stored = append(stored, s)
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+		assert.Equal(t, []string{tokenHash(token)}, stored, table)
+		assert.NotContains(t, stored, token)
+	}
 }

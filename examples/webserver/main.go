@@ -249,15 +249,7 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, cfg config) error {
-	srv := &http.Server{
-		Handler:           a.handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second, // a queue of password hashes included
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
+	srv := a.httpServer()
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
 		if err != nil {
@@ -295,6 +287,21 @@ func (a *app) serve(ctx context.Context, cfg config) error {
 	err = srv.Shutdown(shutdownCtx)
 	a.log.Info("shut down", "err", err)
 	return err
+}
+
+// httpServer is the server that serve runs, with a timeout for every
+// phase of a request, so that slow or idle clients cannot hold
+// connections for ever.
+func (a *app) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second, // a queue of password hashes included
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
 }
 
 func dbKind(spec string) string {
