@@ -25,6 +25,14 @@ type Migration struct {
 	BatchID    int32 // the same in every code of one export, and random
 }
 
+// MaxMigrationBatch is the most QR codes one export may have. The app puts
+// about ten accounts in each, so this is room for ten thousand accounts;
+// ParseMigrationURI refuses a larger batch size, which only a crafted code
+// can hold, so that a program counting the codes it has read (and the ones
+// still missing) never does work or allocates in proportion to an
+// attacker's number. MigrationURIs writes no more.
+const MaxMigrationBatch = 1000
+
 // DefaultMigrationBatch is how many keys MigrationURIs puts in each URI when
 // asked for 0: as many as the app itself puts in each QR code.
 const DefaultMigrationBatch = 10
@@ -93,6 +101,11 @@ func entryError(list string, i int, reason string, err error) error {
 // define are errors, never a guess. Fields the package does not know are
 // skipped; a field of the wrong wire type or given twice, or a truncated
 // one, is an error. An export with no accounts is an error.
+//
+// The batch fields must be able to describe an export: a version, size
+// and index that are not negative, a size of at most [MaxMigrationBatch]
+// (0 when the writer left it out: a code of its own), and an index below
+// the size. The batch id may be any int32: the app picks it at random.
 //
 // Like [ParseURI] it refuses input longer than [MaxURILength] before reading
 // it. Every error is a [*MigrationError] naming the account and field that
@@ -185,7 +198,29 @@ func parsePayload(data []byte) (*Migration, error) {
 	if len(m.Keys) == 0 {
 		return nil, migrationError("payload", "no accounts")
 	}
+	if err := m.checkBatch(); err != nil {
+		return nil, err
+	}
 	return m, nil
+}
+
+// checkBatch refuses batch fields that no export can have. A zero size is
+// one that the writer left out (proto3 writes no zeros; some tools and the
+// app's single codes do so): then the code stands alone, at index 0.
+func (m *Migration) checkBatch() error {
+	switch {
+	case m.Version < 0:
+		return migrationError("version", "negative")
+	case m.BatchSize < 0:
+		return migrationError("batch_size", "negative")
+	case m.BatchSize > MaxMigrationBatch:
+		return migrationError("batch_size", "more than "+strconv.Itoa(MaxMigrationBatch)+" codes (MaxMigrationBatch)")
+	case m.BatchIndex < 0:
+		return migrationError("batch_index", "negative")
+	case m.BatchIndex >= max(m.BatchSize, 1):
+		return migrationError("batch_index", strconv.Itoa(m.BatchIndex)+" is not below the batch size, "+strconv.Itoa(m.BatchSize))
+	}
+	return nil
 }
 
 // setBatchField sets version, batch_size, batch_index or batch_id, which are
@@ -397,8 +432,8 @@ func MigrationURIs(keys []*Key, perURI int) ([]string, error) {
 		}
 	}
 	batches := (len(keys) + perURI - 1) / perURI
-	if batches > math.MaxInt32 {
-		return nil, migrationError("keys", "more batches than an int32 counts")
+	if batches > MaxMigrationBatch {
+		return nil, migrationError("keys", strconv.Itoa(batches)+" QR codes, more than MaxMigrationBatch ("+strconv.Itoa(MaxMigrationBatch)+"): put more keys in each")
 	}
 	var id [4]byte
 	rand.Read(id[:]) // never fails (Go 1.24 on)

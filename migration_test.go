@@ -9,6 +9,7 @@ import (
 	"math"
 	"net/url"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -243,6 +244,16 @@ func TestParseMigrationURIErrors(t *testing.T) {
 		{name: "batch id twice", payload: pb(entry(goodEntry), "2801", "2802"), entry: "batch_id", index: -1, reason: "given more than once"},
 		{name: "batch id of 2^32", payload: pb(entry(goodEntry), "288080808010"), entry: "batch_id", index: -1, reason: "not an int32"},
 		{name: "batch size below int32", payload: pb(entry(goodEntry), "18fffffffff7ffffffff01"), entry: "batch_size", index: -1, reason: "not an int32"},
+		{name: "negative version", payload: pb(entry(goodEntry), "10ffffffffffffffffff01"), entry: "version", index: -1, reason: "negative"},
+		{name: "negative batch size", payload: pb(entry(goodEntry), "18feffffffffffffffff01"), entry: "batch_size", index: -1, reason: "negative"},
+		{name: "batch size 2^31-1", payload: pb(entry(goodEntry), "18ffffffff07"), entry: "batch_size", index: -1, reason: "more than 1000 codes (MaxMigrationBatch)"},
+		{name: "batch size just past MaxMigrationBatch", payload: pb(entry(goodEntry), "18e907"), entry: "batch_size", index: -1, reason: "more than 1000 codes (MaxMigrationBatch)"},
+		{name: "negative batch index", payload: pb(entry(goodEntry), "1803", "20fdffffffffffffffff01"), entry: "batch_index", index: -1, reason: "negative"},
+		{name: "batch index at the size", payload: pb(entry(goodEntry), "1803", "2003"), entry: "batch_index", index: -1, reason: "3 is not below the batch size, 3"},
+		{name: "batch index past the size", payload: pb(entry(goodEntry), "1802", "20ffffffff07"), entry: "batch_index", index: -1, reason: "2147483647 is not below the batch size, 2"},
+		{name: "batch index without a size", payload: pb(entry(goodEntry), "2001"), entry: "batch_index", index: -1, reason: "1 is not below the batch size, 0"},
+		{name: "the last counter, whose code never verifies", payload: entry(testSecretField, bobField, "2003", "2802", "3001", "38ffffffffffffffffff01"), entry: "otp_parameters[0]",
+			reason: "counter: 2^64-1 is past the last usable counter: its code can never verify, since the counter after it would wrap"},
 		{name: "field number 0", payload: pb(entry(goodEntry), "0000"), entry: "payload", index: -1, reason: "field number 0 is not valid"},
 		{name: "field number past 2^29-1", payload: pb(entry(goodEntry), "8080808010"), entry: "payload", index: -1, reason: "field number 536870912 is not valid"},
 		{name: "group at the top", payload: pb(entry(goodEntry), "4b"), entry: "payload", index: -1, reason: "field 9: wire type 3 is not supported"},
@@ -306,11 +317,12 @@ func TestParseMigrationURITolerates(t *testing.T) {
 			want: &Key{Type: TypeTOTP, Account: "ACME:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
 		{name: "only one prefix dropped", hex: entry(testSecretField, lenField("12", str("A:A:bob")), lenField("1a", str("A")), sha1Six, totpType),
 			want: &Key{Type: TypeTOTP, Issuer: "A", Account: "A:bob", Secret: secret, Digits: 6, Period: DefaultPeriod}},
-		{name: "largest counter, SHA512, eight digits", hex: entry(testSecretField, bobField, "2003", "2802", "3001", "38ffffffffffffffffff01"),
-			want: &Key{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64}},
+		{name: "largest counter, SHA512, eight digits", hex: entry(testSecretField, bobField, "2003", "2802", "3001", "38feffffffffffffffff01"),
+			want: &Key{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64 - 1}},
 		{name: "HOTP without a counter", hex: entry(testSecretField, bobField, "2002", "3001"),
 			want: &Key{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA256, Digits: 6}},
-		{name: "negative version and batch fields", hex: pb(entry(goodEntry), "10ffffffffffffffffff01", "18feffffffffffffffff01", "20fdffffffffffffffff01", "2880808080f8ffffffff01"), want: bob},
+		{name: "negative batch id", hex: pb(entry(goodEntry), "2880808080f8ffffffff01"), want: bob},
+		{name: "the last code of the largest batch", hex: pb(entry(goodEntry), "18e807", "20e707"), want: bob},
 		{name: "other parameters ignored", uri: "otpauth-migration://offline?x=%zz&data=" + url.QueryEscape(base64.StdEncoding.EncodeToString(mustHex(t, entry(goodEntry)))) + "&y", want: bob},
 		{name: "unpadded", uri: "otpauth-migration://offline?data=" + strings.TrimRight(base64.StdEncoding.EncodeToString(mustHex(t, entry(goodEntry))), "="), want: bob},
 	}
@@ -329,7 +341,7 @@ func TestParseMigrationURITolerates(t *testing.T) {
 	}
 }
 
-func mustHex(t *testing.T, s string) []byte {
+func mustHex(t testing.TB, s string) []byte {
 	t.Helper()
 	b, err := hex.DecodeString(s)
 	require.NoError(t, err)
@@ -338,9 +350,9 @@ func mustHex(t *testing.T, s string) []byte {
 
 func TestParseMigrationURIBatchFields(t *testing.T) {
 	t.Parallel()
-	m, err := ParseMigrationURI(exportURI(t, pb(entry(goodEntry), "10ffffffffffffffffff01", "1805", "2004", "2880808080f8ffffffff01")))
+	m, err := ParseMigrationURI(exportURI(t, pb(entry(goodEntry), "1002", "1805", "2004", "2880808080f8ffffffff01")))
 	require.NoError(t, err)
-	assert.Equal(t, -1, m.Version)
+	assert.Equal(t, 2, m.Version)
 	assert.Equal(t, 5, m.BatchSize)
 	assert.Equal(t, 4, m.BatchIndex)
 	assert.Equal(t, int32(math.MinInt32), m.BatchID)
@@ -351,7 +363,7 @@ func exportableKeys() []*Key {
 	secret := []byte("12345678901234567890")
 	return []*Key{
 		{Type: TypeTOTP, Issuer: "Example", Account: "alice@example.com", Secret: secret, Digits: 6, Period: 30 * time.Second},
-		{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64},
+		{Type: TypeHOTP, Account: "bob", Secret: secret, Algorithm: SHA512, Digits: 8, Counter: math.MaxUint64 - 1},
 		{Type: TypeTOTP, Issuer: "ACME Co", Account: "ACME Co:carol", Secret: secret, Algorithm: SHA256},
 		{Account: "zero values mean the defaults", Secret: secret},
 		{Type: TypeHOTP, Account: "counter 0", Secret: secret},
@@ -509,6 +521,8 @@ func TestMigrationURIsRefuses(t *testing.T) {
 		{"Steam codes of 5 characters", func(k *Key) { k.Issuer, k.Format, k.Digits = "Steam", Steam, 5 }, "format: Steam codes cannot be exported", ""},
 		{"Steam codes of 6 characters", func(k *Key) { k.Format, k.Digits = Steam, 6 }, "Digits: 6 is not 5, the length of Steam codes", "Digits"},
 		{"an unknown format", func(k *Key) { k.Format = 3 }, "Format: unknown value 3", "Format"},
+		{"a period past MaxPeriod", func(k *Key) { k.Period = MaxPeriod + time.Second }, "Period: 86401s is longer than MaxPeriod (86400s)", "Period"},
+		{"HOTP at the counter 2^64-1", func(k *Key) { k.Type, k.Counter = TypeHOTP, math.MaxUint64 }, "Counter: 2^64-1 is past the last usable counter", "Counter"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -536,6 +550,24 @@ func TestMigrationURIsRefuses(t *testing.T) {
 
 	_, err = MigrationURIs([]*Key{good()}, -1)
 	assertConfigError(t, err, "perURI")
+}
+
+// TestMigrationURIsBatchLimit: MigrationURIs writes no export that
+// ParseMigrationURI would refuse for its size.
+func TestMigrationURIsBatchLimit(t *testing.T) {
+	t.Parallel()
+	key := &Key{Account: "a", Secret: []byte("12345678901234567890")}
+	keys := slices.Repeat([]*Key{key}, MaxMigrationBatch+1)
+	_, err := MigrationURIs(keys, 1)
+	me := assertMigrationError(t, err, "keys", "")
+	assert.Equal(t, "1001 QR codes, more than MaxMigrationBatch (1000): put more keys in each", me.Reason)
+
+	uris, err := MigrationURIs(keys[:MaxMigrationBatch], 1)
+	require.NoError(t, err)
+	m, err := ParseMigrationURI(uris[MaxMigrationBatch-1])
+	require.NoError(t, err)
+	assert.Equal(t, MaxMigrationBatch, m.BatchSize)
+	assert.Equal(t, MaxMigrationBatch-1, m.BatchIndex)
 }
 
 func TestMigrationURIsTooLong(t *testing.T) {
@@ -779,6 +811,10 @@ func FuzzParseMigrationURI(f *testing.F) {
 	f.Add("otpauth-migration://offline?data=ChoKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgNib2IwAQ")
 	f.Add("otpauth-migration://OFFLINE?Data=Cg%2BxYzMzNDU2Nzg5MA%3D%3D&data")
 	f.Add("otpauth-migration://offline?data=CioKFDEyMzQ1Njc4OTAxMjM0NTY3ODkwEgVTdGVhbRoFU3RlYW0gASgBMAI")
+	// Crafted batch fields: a size of 2^31-1, an index past the size, negatives.
+	for _, fields := range []string{"18ffffffff07", "1802" + "20ffffffff07", "18feffffffffffffffff01", "10ffffffffffffffffff01", "18e807" + "20e707"} {
+		f.Add("otpauth-migration://offline?data=" + base64.StdEncoding.EncodeToString(mustHex(f, pb(entry(goodEntry), fields))))
+	}
 	f.Fuzz(checkMigrationRoundTrip)
 }
 
@@ -791,6 +827,9 @@ func FuzzMigrationPayload(f *testing.F) {
 		}
 	}
 	f.Add([]byte{0x0a, 0x00})
+	for _, fields := range []string{"18ffffffff07", "1802" + "20ffffffff07", "18feffffffffffffffff01", "20fdffffffffffffffff01", "2001"} {
+		f.Add(mustHex(f, pb(entry(goodEntry), fields)))
+	}
 	f.Add([]byte("\x0a\x2a\x0a\x1412345678901234567890\x12\x05Steam\x1a\x05Steam\x20\x01\x28\x01\x30\x02")) // the issuer Steam: decimal codes
 	f.Fuzz(func(t *testing.T, payload []byte) {
 		checkMigrationRoundTrip(t, "otpauth-migration://offline?data="+base64.StdEncoding.EncodeToString(payload))
@@ -812,6 +851,10 @@ func checkMigrationRoundTrip(t *testing.T, uri string) {
 		return
 	}
 	require.NotEmpty(t, m.Keys)
+	require.GreaterOrEqual(t, m.Version, 0)
+	require.LessOrEqual(t, m.BatchSize, MaxMigrationBatch)
+	require.GreaterOrEqual(t, m.BatchIndex, 0)
+	require.Less(t, m.BatchIndex, max(m.BatchSize, 1), "an index inside the batch")
 	for _, k := range m.Keys {
 		require.NotEmpty(t, k.Secret)
 		require.NotEmpty(t, k.Account)

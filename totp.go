@@ -20,7 +20,7 @@ type TOTP struct {
 	// zero), 5 for Steam (when zero too).
 	Digits int
 	Format CodeFormat    // Decimal when zero; Steam for Steam Guard codes
-	Period time.Duration // 30s when zero; a whole number of seconds, >= 1s
+	Period time.Duration // 30s when zero; a whole number of seconds, 1s..MaxPeriod
 	Epoch  time.Time     // T0; the zero Time means the Unix epoch
 	// Skew is how many steps before and after the current one Verify also
 	// accepts, for clock drift and slow typing. RFC 6238 §5.2 recommends at
@@ -36,6 +36,12 @@ type TOTP struct {
 
 // DefaultPeriod is the time step of RFC 6238 and of every authenticator app.
 const DefaultPeriod = 30 * time.Second
+
+// MaxPeriod is the longest time step accepted anywhere a period is checked
+// ([TOTP], [Key.Validate], [ParseURI]): one day, KeePassXC's limit. A key of
+// period=9223372036 (292 years) would make one code for a lifetime, a
+// password in all but name; no issuer uses more than minutes.
+const MaxPeriod = 24 * time.Hour
 
 // clock is a checked TOTP time base.
 type clock struct {
@@ -80,22 +86,31 @@ func periodOrDefault(d time.Duration) time.Duration {
 }
 
 // checkPeriod is the rule for a period: a whole number of seconds, at
-// least one.
+// least one and at most MaxPeriod.
 func checkPeriod(d time.Duration) error {
-	if d < time.Second || d%time.Second != 0 {
-		return &ConfigError{Field: "Period", Reason: strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s is not a positive whole number of seconds"}
+	seconds := strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s"
+	switch {
+	case d < time.Second || d%time.Second != 0:
+		return &ConfigError{Field: "Period", Reason: seconds + " is not a positive whole number of seconds"}
+	case d > MaxPeriod:
+		return &ConfigError{Field: "Period", Reason: seconds + " is longer than MaxPeriod (" + maxPeriodSeconds + "s)"}
 	}
 	return nil
 }
 
-// periodOfSeconds returns n seconds as a period that checkPeriod accepts,
-// or false: 0 is none, and neither is more than a time.Duration holds.
-func periodOfSeconds(n uint64) (time.Duration, bool) {
+var maxPeriodSeconds = strconv.Itoa(int(MaxPeriod / time.Second))
+
+// periodOfSeconds returns n seconds as a period, or the reason checkPeriod
+// gives for refusing it.
+func periodOfSeconds(n uint64) (time.Duration, *ConfigError) {
 	if n > math.MaxInt64/uint64(time.Second) {
-		return 0, false
+		return 0, &ConfigError{Field: "Period", Reason: "longer than MaxPeriod"} // and than a time.Duration holds
 	}
 	d := time.Duration(n) * time.Second
-	return d, checkPeriod(d) == nil
+	if err := checkPeriod(d); err != nil {
+		return 0, err.(*ConfigError)
+	}
+	return d, nil
 }
 
 // elapsed returns the whole seconds and the nanoseconds from the epoch to at.

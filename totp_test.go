@@ -280,6 +280,8 @@ func TestTOTPConfigErrors(t *testing.T) {
 		{"sub-second period", TOTP{Secret: s, Period: 500 * time.Millisecond}, at1111111109, "Period"},
 		{"fractional period", TOTP{Secret: s, Period: 30500 * time.Millisecond}, at1111111109, "Period"},
 		{"nanosecond period", TOTP{Secret: s, Period: 1}, at1111111109, "Period"},
+		{"period past MaxPeriod", TOTP{Secret: s, Period: MaxPeriod + time.Second}, at1111111109, "Period"},
+		{"period of 292 years", TOTP{Secret: s, Period: 9223372036 * time.Second}, at1111111109, "Period"},
 		{"negative skew", TOTP{Secret: s, Skew: -1}, at1111111109, "Skew"},
 		{"unsafe skew", TOTP{Secret: s, Skew: MaxWindow + 1}, at1111111109, "Skew"},
 		{"negative look-behind", TOTP{Secret: s, LookBehind: -1}, at1111111109, "LookBehind"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -36,6 +37,10 @@ type Key struct {
 	Counter uint64        // hotp: the initial counter
 	// Extra holds the parameters the package does not interpret, such as
 	// FreeOTP's image, color and lock, so that they survive a round trip.
+	// Its values are untrusted input, kept verbatim from whoever made the
+	// URI: an application must check them before use, such as an image
+	// URL before showing it (ParseURI keeps image=javascript:... as it
+	// came), and never put them unescaped into a page.
 	Extra url.Values
 }
 
@@ -134,7 +139,8 @@ func generateKey(typ KeyType, issuer, account string) (*Key, error) {
 // space; names with control or invisible characters; an unknown Algorithm
 // or Format; Digits outside 6..10 for Decimal (0 means 6) or other than 5
 // for Steam (0 means 5); a TOTP Period that is not a whole
-// number of seconds (0 means 30s); and an Extra parameter that ParseURI
+// number of seconds or is longer than [MaxPeriod] (0 means 30s); an HOTP
+// Counter of 2^64-1, whose code can never verify (see [HOTP.Verify]); and an Extra parameter that ParseURI
 // would read as the other type's (period on HOTP, counter on TOTP) given
 // more than once. [Key.QR] and [MigrationURIs] refuse the same keys.
 func (k *Key) Validate() error {
@@ -158,11 +164,28 @@ func (k *Key) Validate() error {
 			return err
 		}
 	}
+	if k.Type == TypeHOTP {
+		if err := checkCounter(k.Counter); err != nil {
+			return err
+		}
+	}
 	if err := k.checkExtra(); err != nil {
 		return err
 	}
 	if n := k.uriLength(); n > MaxURILength {
 		return &ConfigError{Field: "Key", Reason: "its URI is " + strconv.Itoa(n) + " bytes, longer than MaxURILength (" + strconv.Itoa(MaxURILength) + ")"}
+	}
+	return nil
+}
+
+// checkCounter refuses an HOTP key's counter of 2^64-1. Its code could
+// never verify: HOTP.Verify accepts a counter only if the counter after it,
+// which the server stores, exists, and 2^64 does not (no counter wraps, or
+// every code of the key could be replayed). Enrolling such a key would leave
+// its owner with a token that never works, so it is refused instead.
+func checkCounter(counter uint64) *ConfigError {
+	if counter == math.MaxUint64 {
+		return &ConfigError{Field: "Counter", Reason: "2^64-1 is past the last usable counter: its code can never verify, since the counter after it would wrap"}
 	}
 	return nil
 }
@@ -236,7 +259,8 @@ func (k *Key) HOTP() HOTP {
 //
 // It is strict where looseness is a risk: the secret is required; a
 // present algorithm, digits, period or counter that is wrong is an error,
-// never silently the default; a known parameter given twice is an error;
+// never silently the default (a period longer than [MaxPeriod] and the
+// counter 2^64-1, whose code never verifies, are wrong too); a known parameter given twice is an error;
 // a fragment ('#') is an error, since other parsers end the query there;
 // names with control characters, or with characters that show as nothing
 // or break the line, are refused; and input longer than [MaxURILength] is
@@ -407,16 +431,20 @@ func (k *Key) setParam(name, value string) error {
 		k.Format = format
 	case "period":
 		n, ok := parseDecimal(value)
-		if ok {
-			k.Period, ok = periodOfSeconds(n)
-		}
 		if !ok {
 			return uriError(name, "not a positive whole number of seconds")
+		}
+		var perr *ConfigError
+		if k.Period, perr = periodOfSeconds(n); perr != nil {
+			return uriError(name, perr.Reason)
 		}
 	case "counter":
 		n, ok := parseDecimal(value)
 		if !ok {
-			return uriError(name, "not a whole number from 0 to 2^64-1")
+			return uriError(name, "not a whole number from 0 to 2^64-2")
+		}
+		if err := checkCounter(n); err != nil {
+			return uriError(name, err.Reason)
 		}
 		k.Counter = n
 	}

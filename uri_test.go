@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
@@ -164,6 +165,8 @@ func TestParseURIErrorsWrap(t *testing.T) {
 		{"period=0", false},
 		{"period=1.5", false},
 		{"counter=-1", false},
+		{"counter=18446744073709551615", false},
+		{"period=86401", false},
 		{"secret=JBSWY3DPEHPK3PX1", true},
 		{"secret=JBSWY3DPEHPK3===", true},
 	}
@@ -469,6 +472,9 @@ func TestKeyValidate(t *testing.T) {
 		{"names and secret, the rest zero", func(*Key) {}, ""},
 		{"hotp", func(k *Key) { k.Type, k.Counter = TypeHOTP, 7 }, ""},
 		{"every setting", func(k *Key) { k.Algorithm, k.Digits, k.Period = SHA512, 10, 90*time.Second }, ""},
+		{"a period of MaxPeriod", func(k *Key) { k.Period = MaxPeriod }, ""},
+		{"HOTP at the last usable counter", func(k *Key) { k.Type, k.Counter = TypeHOTP, math.MaxUint64-1 }, ""},
+		{"a counter of 2^64-1 on TOTP is not looked at", func(k *Key) { k.Counter = math.MaxUint64 }, ""},
 		{"an 80-bit secret", func(k *Key) { k.Secret = k.Secret[:10] }, ""},
 		{"no issuer", func(k *Key) { k.Issuer = "" }, ""},
 		{"a colon in the issuer, which the issuer parameter carries", func(k *Key) { k.Issuer = "A:B" }, ""},
@@ -501,6 +507,9 @@ func TestKeyValidate(t *testing.T) {
 		{"a negative format", func(k *Key) { k.Format = -1 }, "Format"},
 		{"a period of 1.5s", func(k *Key) { k.Period = 1500 * time.Millisecond }, "Period"},
 		{"a negative period", func(k *Key) { k.Period = -30 * time.Second }, "Period"},
+		{"a period past MaxPeriod", func(k *Key) { k.Period = MaxPeriod + time.Second }, "Period"},
+		{"a period of 292 years", func(k *Key) { k.Period = 9223372036 * time.Second }, "Period"},
+		{"HOTP at the counter 2^64-1, whose code never verifies", func(k *Key) { k.Type, k.Counter = TypeHOTP, math.MaxUint64 }, "Counter"},
 		{"period twice in an HOTP key's Extra", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"1", "2"}} }, "Extra"},
 		{"period in two spellings", func(k *Key) { k.Type, k.Extra = TypeHOTP, url.Values{"period": {"1"}, "PERIOD": {"2"}} }, "Extra"},
 		{"counter twice in a TOTP key's Extra", func(k *Key) { k.Extra = url.Values{"Counter": {"1", "2"}} }, "Extra"},

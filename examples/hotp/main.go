@@ -133,6 +133,9 @@ func newKey(cfg config) (*otp.Key, error) {
 			return nil, err
 		}
 		key.Counter = cfg.counter
+		if err := key.Validate(); err != nil { // such as the counter 2^64-1, whose code never verifies
+			return nil, err
+		}
 		return key, nil
 	}
 	secret, err := otp.DecodeSecret(cfg.secret)
@@ -257,6 +260,16 @@ func (s *server) login(tok token) error {
 		if !errors.Is(err, otp.ErrInvalidCode) {
 			return err
 		}
+		if used, ok, err := s.usedAlready(code); err != nil || ok {
+			if ok {
+				fmt.Fprintf(s.out, "That code was used already (counter %d): the server takes each code once, and now "+
+					"expects counter %d.\nGet a new code and type that one.%s\n", used, s.next, triesLeft(try))
+			}
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		fmt.Fprintf(s.out, "Not the code of counter %d, nor of the %d after it (the look-ahead window).\n"+
 			"If the token has run further ahead, its next code will show where it is.\n", s.next, lookAhead)
 		second, err := tok.code("Next code: ")
@@ -267,10 +280,42 @@ func (s *server) login(tok token) error {
 		if err != nil || ok {
 			return err
 		}
+		// Not a pair: the first may have been mistyped, and the second a
+		// code the window takes by itself, as it would at the first prompt.
+		if next, err := s.hotp.Verify(second, s.next); err == nil {
+			fmt.Fprintln(s.out, "The two codes are not a pair, but the second is in the look-ahead window by itself.")
+			s.accept(next)
+			return nil
+		} else if !errors.Is(err, otp.ErrInvalidCode) {
+			return err
+		}
 		fmt.Fprintf(s.out, "Refused: these are not the codes of two counters in a row from %d to %d.%s\n",
 			s.next, s.next+s.resyncSpan(), triesLeft(try))
 	}
 	return fmt.Errorf("login refused: %d wrong codes", maxTries)
+}
+
+// usedBack is how many counters before the expected one usedAlready looks
+// at: the codes someone might type again, such as the one just accepted.
+const usedBack = lookAhead
+
+// usedAlready reports whether code is that of one of the usedBack counters
+// before the expected one, and which (the latest, if several). Those
+// counters are used up, by a login or skipped by a later code: the code is
+// refused all the same, but the person learns why, instead of being asked
+// for the next code as if the token had run ahead.
+func (s *server) usedAlready(code string) (uint64, bool, error) {
+	back := min(s.next, usedBack)
+	if back == 0 {
+		return 0, false, nil
+	}
+	h := s.hotp
+	h.LookAhead = int(back) - 1 // the window ends at s.next-1
+	next, err := h.Verify(code, s.next-back)
+	if err != nil {
+		return 0, false, notInvalid(err)
+	}
+	return next - 1, true, nil
 }
 
 func (s *server) accept(next uint64) {

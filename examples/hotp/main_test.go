@@ -117,6 +117,19 @@ func TestHOTPInteractive(t *testing.T) {
 		{"the pair in the wrong order", append(codes(t, 0, 4, 12, 11), codes(t, 13, 14)...), []string{
 			"Refused: these are not the codes of two counters in a row",
 			"Resynchronised: the two codes are those of counters 13 and 14"}},
+		{"the code just accepted, typed again, was used already", codes(t, 0, 0, 4, 11, 12), []string{
+			"Code: Code accepted at counter 0.\n",
+			"Code: That code was used already (counter 0): the server takes each code once, and now expects counter 1.\n" +
+				"Get a new code and type that one. Try again (2 left).\nCode: Code accepted at counter 4",
+			"Resynchronised: the two codes are those of counters 11 and 12"}},
+		{"a skipped code was used already too", codes(t, 0, 4, 2, 11, 12), []string{
+			"That code was used already (counter 2): the server takes each code once, and now expects counter 5.\n",
+			"Resynchronised: the two codes are those of counters 11 and 12"}},
+		{"a mistyped code, then one the window takes", append([]string{"111111"}, codes(t, 0, 4, 11, 12)...), []string{
+			"Code: Not the code of counter 0, nor of the 5 after it (the look-ahead window).\n",
+			"Next code: The two codes are not a pair, but the second is in the look-ahead window by itself.\n" +
+				"Code accepted at counter 0.\n",
+			"Done. The server expects counter 13 next."}},
 		{"codes as phones show and paste them", []string{"755 224", "３３８３１４", "481\t090", "868\u00a0912"}, []string{
 			"Code accepted at counter 0.", "Code accepted at counter 4", "Resynchronised"}},
 		{"answers that cannot be codes get a hint and cost no try", []string{"", "75522", "75522x", "755224", "338314", "481090", "868912"}, []string{
@@ -219,6 +232,7 @@ func TestHOTPArguments(t *testing.T) {
 		{"a bad counter", []string{"-counter", "-1"}, 2, "invalid value \"-1\" for flag -counter"},
 		{"help", []string{"-h"}, 0, "Usage: go run ./examples/hotp"},
 		{"a bad secret", []string{"-secret", "not base32!"}, 1, "hotp: otp: invalid secret"},
+		{"the counter 2^64-1, whose code never verifies", []string{"-counter", "18446744073709551615"}, 1, "Counter: 2^64-1 is past the last usable counter"},
 		{"a PNG path that cannot be written, before the secret is shown", []string{"-png", "/no/such/dir/x.png"}, 1,
 			"hotp: cannot write /no/such/dir/x.png: no such file or directory\n"},
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"image/png"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -311,6 +312,26 @@ func TestQuickstartPNGFile(t *testing.T) {
 		require.NoError(t, err)
 		assert.Empty(t, data, "the secret went through the link")
 	})
+	t.Run("other files in the directory, dot-files and a socket too, are left alone", func(t *testing.T) {
+		t.Parallel()
+		dir := t.TempDir()
+		require.NoError(t, os.Mkdir(filepath.Join(dir, ".X11-unix"), 0o700))
+		require.NoError(t, os.WriteFile(filepath.Join(dir, ".qr.png"), []byte("someone's"), 0o600))
+		sock, err := net.Listen("unix", filepath.Join(dir, ".s.PGSQL.5432"))
+		require.NoError(t, err)
+		defer sock.Close()
+		path := filepath.Join(dir, "qr.png")
+		r := drive(t, []string{"-png", path}, pass...)
+		require.Equal(t, 0, r.exit, r.stderr)
+		assertPrivatePNG(t, path)
+		entries, err := os.ReadDir(dir)
+		require.NoError(t, err)
+		var names []string
+		for _, e := range entries {
+			names = append(names, e.Name())
+		}
+		assert.ElementsMatch(t, []string{".X11-unix", ".qr.png", ".s.PGSQL.5432", "qr.png"}, names)
+	})
 	t.Run("a path that cannot be written fails before the secret is shown", func(t *testing.T) {
 		t.Parallel()
 		r := drive(t, []string{"-png", filepath.Join(t.TempDir(), "no", "such", "dir", "x.png")}, pass...)
@@ -350,10 +371,14 @@ func assertPrivatePNG(t *testing.T, path string) {
 	require.NoError(t, err)
 	_, err = png.Decode(bytes.NewReader(data))
 	assert.NoError(t, err)
+	// Only the names of WritePrivateFile's own temporary files: the
+	// directory may hold anyone's dot-files (/tmp/.X11-unix, a
+	// PostgreSQL socket).
 	entries, err := os.ReadDir(filepath.Dir(path))
 	require.NoError(t, err)
+	own := "." + filepath.Base(path) + "."
 	for _, e := range entries {
-		assert.False(t, strings.HasPrefix(e.Name(), "."), "a temporary file was left: %s", e.Name())
+		assert.False(t, strings.HasPrefix(e.Name(), own), "a temporary file was left: %s", e.Name())
 	}
 }
 

@@ -6,10 +6,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -288,6 +292,15 @@ func TestTimingFloor(t *testing.T) {
 		"wrong password": func() response { return h.browser().login("grace", "x", "") },
 		"wrong code":     func() response { return h.browser().login("grace", "password1", "000000") },
 		"success":        func() response { return h.browser().login("grace", "password1", h.code(secret, 1)) },
+		"server busy": func() response {
+			h.app.hasher.mu.Lock()
+			h.app.hasher.maxPerClient = 0
+			h.app.hasher.mu.Unlock()
+			defer func() { h.app.hasher.mu.Lock(); h.app.hasher.maxPerClient = hashesPerClient; h.app.hasher.mu.Unlock() }()
+			r := h.browser().login("grace", "password1", "")
+			assert.Equal(t, http.StatusTooManyRequests, r.status)
+			return r
+		},
 	} {
 		start := time.Now()
 		try()
@@ -324,23 +337,21 @@ func TestPasswordDelayNeverLocksTheOwner(t *testing.T) {
 
 // TestParallelLoginsCountEach: attempts that arrive together, past the
 // last free failure, are counted before they are checked, so only one of
-// them is checked.
+// them is checked. They come from addresses of their own (through a
+// proxy), as a botnet's do: one address has only two checks in flight.
 func TestParallelLoginsCountEach(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
+	h.app.proxied = true
 	h.signup("ivan", "password1")
 	for range freeLoginFailures {
 		h.browser().login("ivan", "wrong", "")
 	}
 	const n = 8
 	var wg sync.WaitGroup
-	for range n {
+	for i := range n {
 		wg.Go(func() {
-			form := url.Values{"user": {"ivan"}, "password": {"wrong"}}
-			resp, err := http.PostForm(h.http.URL+"/login", form)
-			if err == nil {
-				resp.Body.Close()
-			}
+			postFrom(t, h, "192.0.2."+strconv.Itoa(i+1), "/login", url.Values{"user": {"ivan"}, "password": {"wrong"}})
 		})
 	}
 	wg.Wait()
@@ -388,7 +399,7 @@ func TestCodeGuessingIsThrottledAndLocked(t *testing.T) {
 	h.clock.add(time.Hour)
 	assertRefused(t, h.browser().login("judy", "wrong password", h.code(secret, 1)), http.StatusUnauthorized)
 
-	require.NoError(t, h.app.unlock(context.Background(), "judy"))
+	require.NoError(t, h.app.unlock(context.Background(), "Judy"), "the operator types the name as the owner does")
 	r = owner.login("judy", "password1", h.code(secret, 1))
 	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
 }
@@ -474,5 +485,71 @@ func TestCookies(t *testing.T) {
 		if tls {
 			assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
 		}
+	}
+}
+
+// postFrom posts form to path as the client at addr, through the proxy
+// that h.app.proxied trusts, and returns the status.
+func postFrom(t *testing.T, h *harness, addr, path string, form url.Values) int {
+	req, err := http.NewRequest(http.MethodPost, h.http.URL+path, strings.NewReader(form.Encode()))
+	if !assert.NoError(t, err) {
+		return 0
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-Forwarded-For", addr)
+	resp, err := http.DefaultClient.Do(req)
+	if !assert.NoError(t, err) {
+		return 0
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+// TestServerTimeouts: the README's header, read, write and idle timeouts
+// are set (TestSlowClientsAreCut shows the header one at work).
+func TestServerTimeouts(t *testing.T) {
+	t.Parallel()
+	srv := newHarness(t, "").app.httpServer()
+	assert.Equal(t, 5*time.Second, srv.ReadHeaderTimeout)
+	assert.Equal(t, 15*time.Second, srv.ReadTimeout)
+	assert.Equal(t, 30*time.Second, srv.WriteTimeout)
+	assert.Equal(t, 2*time.Minute, srv.IdleTimeout)
+	assert.Equal(t, 16<<10, srv.MaxHeaderBytes)
+}
+
+// TestDefaultLoginFloor: the program's logins take at least 500 ms, as the
+// README says (the harness sets the floor to 0 for speed, and
+// TestTimingFloor shows a floor at work).
+func TestDefaultLoginFloor(t *testing.T) {
+	t.Parallel()
+	db, err := openDB(context.Background(), filepath.Join(t.TempDir(), "web.db"))
+	require.NoError(t, err)
+	defer db.Close()
+	a, err := newApp(context.Background(), db, config{iterations: 10}, newKey(t), nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	require.NoError(t, err)
+	assert.Equal(t, 500*time.Millisecond, a.loginFloor)
+}
+
+// TestOnlyTokenHashesStored: the database holds the hashes of session and
+// device tokens, never the tokens that the cookies carry.
+func TestOnlyTokenHashesStored(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("sybil", "password1")
+	for cookie, table := range map[string]string{"session": "web_sessions", "device": "web_devices"} {
+		token := b.cookie(cookie)
+		require.NotEmpty(t, token, cookie)
+		var stored []string
+		rows, err := h.db.Query(`SELECT token_hash FROM ` + table)
+		require.NoError(t, err)
+		for rows.Next() {
+			var s string
+			require.NoError(t, rows.Scan(&s))
+			stored = append(stored, s)
+		}
+		require.NoError(t, rows.Err())
+		rows.Close()
+		assert.Equal(t, []string{tokenHash(token)}, stored, table)
+		assert.NotContains(t, stored, token)
 	}
 }

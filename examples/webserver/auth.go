@@ -22,9 +22,14 @@ const (
 	denied           // a wrong name, password or code, or a wait: the same answer for each
 	replayed         // the right code, used already: the user should wait for the next
 	locked           // too many wrong codes in a row: only an operator can unlock
+	busy             // too many password checks at once: nothing was checked or counted
 )
 
-var verdictNames = [...]string{"ok", "denied", "replayed", "locked"}
+var verdictNames = [...]string{"ok", "denied", "replayed", "locked", "busy"}
+
+// busyText is the answer when the password hashes in flight are at their
+// bound (see hasher.admit). It depends on no account.
+const busyText = "The server is busy checking other passwords. Wait a second, then try again."
 
 // result is what a check found. reason is for the log, never for the
 // client: the client is told only the verdict and the wait.
@@ -36,18 +41,30 @@ type result struct {
 	knownDevice bool
 }
 
-// checkUserName applies the rules that the key URI needs (checked by
-// building one) and a length cap. It runs at sign-up, and at login to
-// keep names that no account can have away from the database.
+// checkUserName reports whether name is a user name in its canonical form
+// (see canonicalName) that a key URI can carry (checked by building one).
+// It runs at sign-up, and at login to keep names that no account can have
+// away from the database.
 func (a *app) checkUserName(name string) error {
-	if len(name) > maxNameLen {
-		return errors.New("longer than 64 bytes")
+	canon, err := canonicalName(name)
+	if err != nil {
+		return err
 	}
-	if strings.TrimSpace(name) != name {
-		return errors.New("starts or ends with a space")
+	if canon != name {
+		return errors.New("not in its canonical form")
 	}
-	_, err := otp.GenerateKey(a.issuer, name)
+	_, err = otp.GenerateKey(a.issuer, name)
 	return err
+}
+
+// lookupName is the name that a login for typed is about: its canonical
+// form, or typed itself when it has none (no account has such a name, and
+// its attempts are throttled by what was typed).
+func lookupName(typed string) string {
+	if canon, err := canonicalName(typed); err == nil {
+		return canon
+	}
+	return typed
 }
 
 // secondFactor checks what a login needs besides the password, for a
@@ -60,6 +77,12 @@ type secondFactor func(ctx context.Context, u user) (result, error)
 // name without an account. The result's user is the account the name
 // names, if any.
 func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password string, second secondFactor) (result, error) {
+	client := a.clientAddr(r)
+	if !a.hasher.admit(client) {
+		return result{verdict: busy, wait: time.Second, reason: "too many password checks at once"}, nil
+	}
+	defer a.hasher.release(client)
+	name = lookupName(name)
 	u, err := a.account(ctx, name)
 	if err != nil {
 		return result{}, err
@@ -295,62 +318,85 @@ func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
 
 // signup creates an account. A sign-up form must say when a name is
 // taken, so names can be probed there: each refused sign-up from an
-// address counts towards the same kind of delay as failed logins.
+// address counts towards the same kind of delay as failed logins. It is
+// counted before the password is hashed, in one compare-and-swap with the
+// check of the wait, so that parallel sign-ups cannot all be answered
+// before the first is counted; a sign-up that succeeds takes its count
+// back.
 func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ctx, name, password := r.Context(), form.Get("user"), form.Get("password")
-	key := throttleKey("signup", a.clientAddr(r), "")
-	d, err := a.db.loginDelay(ctx, key)
+	client := a.clientAddr(r)
+	if !a.hasher.admit(client) {
+		a.signupError(w, r, name, http.StatusTooManyRequests, time.Second, busyText)
+		return
+	}
+	defer a.hasher.release(client)
+	key := throttleKey("signup", client, "")
+	at, err := a.countAttempt(ctx, key)
 	if err != nil {
 		a.fail(w, r, "signup delay", err)
 		return
 	}
-	if wait := d.notBefore.Sub(a.now()); wait > 0 {
-		retryAfter(w, wait)
-		a.render(w, r, http.StatusTooManyRequests, "signup", view{Title: "Sign up", Name: name,
-			Error: "Too many refused sign-ups from your address. Wait " + waitText(wait) + ", then try again."})
+	if at.refused > 0 {
+		a.signupError(w, r, name, http.StatusTooManyRequests, at.refused,
+			"Too many refused sign-ups from your address. Wait "+waitText(at.refused)+", then try again.")
 		return
 	}
-	problem, err := a.createAccount(ctx, name, password)
+	canon, problem, err := a.createAccount(ctx, name, password)
+	if err == nil && problem == "" {
+		err = a.uncountAttempt(ctx, key)
+	}
 	if err != nil {
 		a.fail(w, r, "signup", err)
 		return
 	}
 	if problem != "" {
-		if _, err := a.countAttempt(ctx, key); err != nil {
-			a.fail(w, r, "signup delay", err)
-			return
-		}
-		a.logAuth(r, "signup", name, result{verdict: denied, reason: problem}, nil)
-		a.render(w, r, http.StatusBadRequest, "signup", view{Title: "Sign up", Name: name, Error: problem})
+		a.logAuth(r, "signup", canon, result{verdict: denied, reason: problem}, nil)
+		a.signupError(w, r, name, http.StatusBadRequest, 0, problem)
 		return
 	}
-	if err := a.signIn(ctx, w, r, name, false); err != nil {
+	if err := a.signIn(ctx, w, r, canon, false); err != nil {
 		a.fail(w, r, "session", err)
 		return
 	}
-	a.logAuth(r, "signup", name, result{verdict: granted}, nil)
+	a.logAuth(r, "signup", canon, result{verdict: granted}, nil)
 	http.Redirect(w, r, "/?m=welcome", http.StatusSeeOther)
 }
 
-// createAccount returns what is wrong with the name or password, or ""
-// once the account exists. The password is hashed before the name is
-// tried, so that a taken name answers no faster than a free one.
-func (a *app) createAccount(ctx context.Context, name, password string) (string, error) {
-	if err := a.checkUserName(name); err != nil || name == "" {
-		return "That user name cannot be used: choose one of at most 64 characters, without control or invisible characters, or spaces at either end.", nil
+// signupError answers a refused sign-up with the form again, and
+// Retry-After when wait is set.
+func (a *app) signupError(w http.ResponseWriter, r *http.Request, name string, status int, wait time.Duration, text string) {
+	if wait > 0 {
+		retryAfter(w, wait)
+	}
+	a.render(w, r, status, "signup", view{Title: "Sign up", Name: name, Error: text})
+}
+
+// createAccount returns the canonical form of name and what is wrong with
+// it or the password, or "" once the account exists. The password is
+// hashed before the name is tried, so that a taken name answers no faster
+// than a free one.
+func (a *app) createAccount(ctx context.Context, name, password string) (canon, problem string, err error) {
+	canon, err = canonicalName(name)
+	if err == nil {
+		err = a.checkUserName(canon)
+	}
+	if err != nil || canon == "" {
+		return "", "That user name cannot be used: choose one of at most 64 characters, without spaces, control or " +
+			"invisible characters, and with the letters of one script.", nil
 	}
 	if len(password) < minPasswordLen || len(password) > maxPasswordLen {
-		return "Choose a password of at least 8 characters.", nil
+		return canon, "Choose a password of at least 8 characters.", nil
 	}
 	hash, err := a.hasher.hash(ctx, password)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
-	created, err := a.db.createUser(ctx, name, hash, a.now())
+	created, err := a.db.createUser(ctx, canon, hash, a.now())
 	if err != nil || created {
-		return "", err
+		return canon, "", err
 	}
-	return "That user name is taken. Choose another.", nil
+	return canon, "That user name is taken. Choose another.", nil
 }
 
 // login signs a browser in with a password and, once two-factor is on, a
@@ -409,6 +455,8 @@ func refusal(w http.ResponseWriter, res result, deniedText string) (int, string)
 	case locked:
 		return http.StatusForbidden, "Too many wrong codes in a row: sign-in with a code is locked for this account. " +
 			"Ask the site's operator to unlock it."
+	case busy:
+		return http.StatusTooManyRequests, busyText
 	}
 	if res.wait > 0 {
 		return http.StatusTooManyRequests, deniedText + " Wait " + waitText(res.wait) + " before you try again."

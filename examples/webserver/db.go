@@ -55,16 +55,41 @@ func openDB(ctx context.Context, spec string) (*sql.DB, error) {
 
 // createPrivate creates the SQLite file readable by its owner only, before
 // SQLite would create it with the umask's permissions: it holds password
-// hashes. SQLite gives its -wal and -shm files the same permissions.
+// hashes and sealed secrets. SQLite gives its -wal and -shm files the same
+// permissions. An existing file, and its -wal and -shm files, must already
+// be private: a file made by touch (0644, say) is refused with the chmod
+// that fixes it, as the key file is, rather than changed behind the
+// operator's back (who may have widened it for a reason, such as a backup
+// user, that this program cannot know).
 func createPrivate(path string) error {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL|syscall.O_NOFOLLOW, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil
+		return checkPrivate(path, path+"-wal", path+"-shm")
 	}
 	if err != nil {
 		return fmt.Errorf("database: %w", err)
 	}
 	return f.Close()
+}
+
+// checkPrivate refuses any of paths that exists and is not a regular file
+// that only its owner can read and write. A symbolic link is refused too:
+// what it points to is not this check's to vouch for.
+func checkPrivate(paths ...string) error {
+	for _, p := range paths {
+		info, err := os.Lstat(p)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		if !info.Mode().IsRegular() || info.Mode().Perm()&0o077 != 0 {
+			return fmt.Errorf("database file %s: must be a regular file that only its owner can read and write "+
+				"(it holds password hashes and sealed secrets): chmod 600 %s", p, p)
+		}
+	}
+	return nil
 }
 
 // schema is the program's own tables; the Guard's state lives in the
@@ -330,11 +355,17 @@ func (s store) swapLoginDelay(ctx context.Context, key string, old, next delay, 
 	nbOld, nbNext := msOrZero(old.notBefore), msOrZero(next.notBefore)
 	var res sql.Result
 	var err error
-	if old == (delay{}) {
+	switch {
+	case next == (delay{}):
+		// No row is the zero state, which the insert below starts from.
+		res, err = s.db.ExecContext(ctx,
+			`DELETE FROM web_login_delays WHERE throttle_key = $1 AND failures = $2 AND not_before_ms = $3`,
+			key, old.failures, nbOld)
+	case old == (delay{}):
 		res, err = s.db.ExecContext(ctx,
 			`INSERT INTO web_login_delays (throttle_key, failures, not_before_ms, updated_ms) VALUES ($1, $2, $3, $4)
 			 ON CONFLICT (throttle_key) DO NOTHING`, key, next.failures, nbNext, ms(now))
-	} else {
+	default:
 		res, err = s.db.ExecContext(ctx,
 			`UPDATE web_login_delays SET failures = $2, not_before_ms = $3, updated_ms = $4
 			 WHERE throttle_key = $1 AND failures = $5 AND not_before_ms = $6`,

@@ -83,15 +83,19 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	c := config{iterations: passwordIterations}
 	fs := flag.NewFlagSet("webserver", flag.ContinueOnError)
 	fs.SetOutput(out)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address")
-	fs.StringVar(&c.db, "db", "otp-webserver.db", "SQLite file, or a postgres:// URL")
-	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (PEM); serve HTTPS")
-	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file (PEM)")
+	fs.Usage = func() {
+		fmt.Fprint(out, usage)
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen on `HOST:PORT`")
+	fs.StringVar(&c.db, "db", "otp-webserver.db", "the database: a SQLite file `PATH`, or a postgres:// URL")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "serve HTTPS with the certificate in `FILE` (PEM)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "the private key of -tls-cert in `FILE` (PEM)")
 	fs.BoolVar(&c.behindProxy, "behind-proxy", false,
 		"a reverse proxy in front serves HTTPS and appends the client's address to X-Forwarded-For")
 	fs.BoolVar(&c.newKey, "new-key", false, "print a new sealing key (for "+keyEnv+") and exit")
 	fs.BoolVar(&c.rekey, "rekey", false, "re-seal every secret with the current key and exit")
-	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on this user's codes and exit")
+	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on the codes of `USER` and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -106,11 +110,42 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 	return c, nil
 }
 
+// usage is what -h prints before the flags: what the program does, what
+// it reads from the environment and what it writes.
+const usage = `Usage: go run ./examples/webserver [flags]
+
+A reference deployment of two-factor login: sign up with a password, turn on
+codes from an authenticator app (a QR code to scan, recovery codes to keep),
+and log in with both. Open http://127.0.0.1:8080 once it listens.
+
+Environment:
+  ` + keyEnv + `      the sealing key of the TOTP secrets: 64 hex digits (make
+                    one with -new-key). Needed with PostgreSQL, so that every
+                    instance has the same one; optional with SQLite.
+  ` + oldKeyEnv + `  the previous key, while rotating (see -rekey and the README)
+
+Files (with SQLite; PostgreSQL keeps everything in its database):
+  PATH              the database (-db; default otp-webserver.db in the working
+                    directory), created with mode 0600, and PATH-wal and
+                    PATH-shm beside it. An existing one that others can read
+                    or write is refused: chmod 600 it.
+  PATH.key          the sealing key, made on the first run without
+                    ` + keyEnv + `, mode 0600; one that others can read is refused.
+
+It logs to standard error, one line per authentication event, and stops
+gracefully on SIGINT or SIGTERM (at once on a second one).
+
+Flags:
+`
+
 // run is the program; main only wires it to the process. It returns the
-// exit code: 0 after a clean shutdown (ctx cancelled), 1 on an error, 2
-// for bad flags.
+// exit code: 0 after a clean shutdown (ctx cancelled) or -h, 1 on an
+// error, 2 for bad flags.
 func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) int {
 	cfg, err := parseFlags(args, out)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		return 2
 	}
@@ -214,15 +249,7 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 
 // serve answers HTTP until ctx ends, then shuts down gracefully.
 func (a *app) serve(ctx context.Context, cfg config) error {
-	srv := &http.Server{
-		Handler:           a.handler(),
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second, // a queue of password hashes included
-		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
+	srv := a.httpServer()
 	if cfg.tlsCert != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.tlsCert, cfg.tlsKey)
 		if err != nil {
@@ -260,6 +287,21 @@ func (a *app) serve(ctx context.Context, cfg config) error {
 	err = srv.Shutdown(shutdownCtx)
 	a.log.Info("shut down", "err", err)
 	return err
+}
+
+// httpServer is the server that serve runs, with a timeout for every
+// phase of a request, so that slow or idle clients cannot hold
+// connections for ever.
+func (a *app) httpServer() *http.Server {
+	return &http.Server{
+		Handler:           a.handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second, // a queue of password hashes included
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
 }
 
 func dbKind(spec string) string {

@@ -32,6 +32,7 @@ func (a *app) rekey(ctx context.Context) error {
 // codes in a row) and the password delay on the name, once an operator
 // has made sure that the owner asks.
 func (a *app) unlock(ctx context.Context, name string) error {
+	name = lookupName(name) // as a login would: "Alice" is alice
 	u, err := a.db.user(ctx, name)
 	if errors.Is(err, errNotFound) {
 		return fmt.Errorf("no user %q", name)

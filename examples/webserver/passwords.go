@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // passwordIterations is OWASP's 2023 figure for PBKDF2-HMAC-SHA256: about
@@ -28,14 +29,58 @@ const (
 )
 
 // hasher hashes passwords with a bounded number running at once, so that
-// a burst of logins queues instead of starving every other request of CPU.
+// a burst of logins queues instead of starving every other request of CPU,
+// and a bounded number in flight (running or queued), so that the queue
+// stays short: see admit.
 type hasher struct {
 	iterations int
 	slots      chan struct{}
+
+	mu                        sync.Mutex
+	inFlight                  int
+	perClient                 map[string]int
+	maxInFlight, maxPerClient int
 }
 
+// Bounds on the password checks in flight. One client gets two at once (a
+// double submit, a second tab), so that however many it sends it holds
+// at most two of the CPU's slots; all clients together get four per CPU,
+// so that a check admitted waits behind at most four hashes per core
+// (about 0.4 s at 600,000 iterations) however many clients send them.
+const (
+	hashesPerClient = 2
+	hashesPerCPU    = 4
+)
+
 func newHasher(iterations int) *hasher {
-	return &hasher{iterations: iterations, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
+	procs := runtime.GOMAXPROCS(0)
+	return &hasher{iterations: iterations, slots: make(chan struct{}, procs),
+		perClient: map[string]int{}, maxInFlight: hashesPerCPU * procs, maxPerClient: hashesPerClient}
+}
+
+// admit reserves a place for one password check (which may hash more than
+// once) for client, an address, or reports false when client or all clients
+// together have as many in flight as they may: the request is then answered
+// 429 at once, before it is counted or hashes anything. Each admit that
+// returns true is followed by one release.
+func (h *hasher) admit(client string) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.inFlight >= h.maxInFlight || h.perClient[client] >= h.maxPerClient {
+		return false
+	}
+	h.inFlight++
+	h.perClient[client]++
+	return true
+}
+
+func (h *hasher) release(client string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.inFlight--
+	if h.perClient[client]--; h.perClient[client] <= 0 {
+		delete(h.perClient, client) // the map holds only the clients in flight
+	}
 }
 
 var errBadHash = errors.New("stored password hash is malformed")

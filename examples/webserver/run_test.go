@@ -90,6 +90,20 @@ func TestRunFlags(t *testing.T) {
 	assert.NoError(t, err, "-new-key prints a key that OTP_DEMO_KEY takes")
 }
 
+// TestRunHelp: -h says what the program is, what it reads from the
+// environment and what files it writes, lists the flags, and exits 0.
+func TestRunHelp(t *testing.T) {
+	t.Parallel()
+	for _, flag := range []string{"-h", "-help", "--help"} {
+		var out syncBuffer
+		require.Equal(t, 0, run(context.Background(), []string{flag}, func(string) string { return "" }, &out), flag)
+		for _, want := range []string{"Usage: go run ./examples/webserver", "reference deployment of two-factor login",
+			"OTP_DEMO_KEY", "OTP_DEMO_OLD_KEY", "otp-webserver.db", "PATH.key", "mode 0600", "PATH-wal", "-addr HOST:PORT", "-unlock USER"} {
+			assert.Contains(t, out.String(), want, flag)
+		}
+	}
+}
+
 func TestPostgresNeedsKey(t *testing.T) {
 	t.Parallel()
 	var out syncBuffer

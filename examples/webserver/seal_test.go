@@ -269,3 +269,54 @@ func TestFailedRekeyKeepsNewKeyFile(t *testing.T) {
 	r := after.browser().login("alice", "password1", after.code(secret, 0))
 	assert.Equal(t, http.StatusSeeOther, r.status, r.body)
 }
+
+// TestDatabaseFileMustBePrivate: an existing SQLite file (or its -wal or
+// -shm file) that others can read or write is refused with the chmod that
+// fixes it, before anything is read from it; a private one is used.
+func TestDatabaseFileMustBePrivate(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	for name, setup := range map[string]func(t *testing.T, db string){
+		"touched, 0644":    func(t *testing.T, db string) { writeMode(t, db, 0o644) },
+		"group-readable":   func(t *testing.T, db string) { writeMode(t, db, 0o640) },
+		"world-writable":   func(t *testing.T, db string) { writeMode(t, db, 0o602) },
+		"a 0644 -wal file": func(t *testing.T, db string) { writeMode(t, db, 0o600); writeMode(t, db+"-wal", 0o644) },
+		"a 0644 -shm file": func(t *testing.T, db string) { writeMode(t, db, 0o600); writeMode(t, db+"-shm", 0o644) },
+		"a symbolic link": func(t *testing.T, db string) {
+			writeMode(t, db+".real", 0o600)
+			require.NoError(t, os.Symlink(db+".real", db))
+		},
+		"a directory": func(t *testing.T, db string) { require.NoError(t, os.Mkdir(db, 0o700)) },
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			db := filepath.Join(t.TempDir(), "web.db")
+			setup(t, db)
+			_, err := openDB(ctx, db)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "must be a regular file that only its owner can read and write")
+			assert.Contains(t, err.Error(), "chmod 600 ")
+
+			var out syncBuffer
+			key := newKeyHex()
+			code := run(ctx, []string{"-db", db}, func(k string) string { return map[string]string{keyEnv: key}[k] }, &out)
+			assert.Equal(t, 1, code, "the program stops")
+			assert.Contains(t, out.String(), "chmod 600")
+		})
+	}
+	t.Run("private", func(t *testing.T) {
+		t.Parallel()
+		db := filepath.Join(t.TempDir(), "web.db")
+		writeMode(t, db, 0o600)
+		conn, err := openDB(ctx, db)
+		require.NoError(t, err)
+		conn.Close()
+	})
+}
+
+// writeMode creates an empty file at path with mode, whatever the umask.
+func writeMode(t *testing.T, path string, mode os.FileMode) {
+	t.Helper()
+	require.NoError(t, os.WriteFile(path, nil, mode))
+	require.NoError(t, os.Chmod(path, mode))
+}

@@ -86,3 +86,23 @@ func (a *app) countAttempt(ctx context.Context, key string) (attempt, error) {
 func (a *app) clearAttempts(ctx context.Context, key string) error {
 	return a.db.clearLoginDelay(ctx, key)
 }
+
+// uncountAttempt takes back one attempt that countAttempt counted, for a
+// sign-up that succeeded: only refused ones count towards the delay. A
+// wait that the count set stays.
+func (a *app) uncountAttempt(ctx context.Context, key string) error {
+	for {
+		old, err := a.db.loginDelay(ctx, key)
+		if err != nil || old.failures == 0 {
+			return err
+		}
+		next := delay{failures: old.failures - 1, notBefore: old.notBefore}
+		swapped, err := a.db.swapLoginDelay(ctx, key, old, next, a.now())
+		if err != nil || swapped {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
