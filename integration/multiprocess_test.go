@@ -49,7 +49,7 @@ func TestMultiProcessChild(t *testing.T) {
 	db, err := sql.Open(task.Driver, task.DSN)
 	require.NoError(t, err)
 	defer db.Close()
-	store, err := guard.NewSQLStore(db, task.Table)
+	store, err := newSQLStore(task.Driver, db, task.Table)
 	require.NoError(t, err)
 	require.NoError(t, db.Ping())
 	g := &guard.Guard{Store: store, Now: func() time.Time { return time.Unix(0, task.Now) }, Policy: racePolicy}

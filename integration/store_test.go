@@ -88,6 +88,9 @@ func TestCreateTableUpgradesPreviousRelease(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			d := newDB(t)
+			if d.driver == "mysql" {
+				t.Skip("no release before this one kept a MySQL table")
+			}
 			db := d.open(t)
 			_, err := db.Exec(strings.Replace(previousRelease, "%s", d.table, 1))
 			require.NoError(t, err)
