@@ -62,3 +62,87 @@ func ExampleGuard_UseRecoveryCode() {
 	// otp: invalid code
 	// 19 9
 }
+
+// The whole login gated on one state: the password through CheckFactor
+// under the same account as the code, so that a right password and a
+// wrong one get the same answer while the account waits.
+func ExampleGuard_CheckFactor() {
+	ctx := context.Background()
+	g := &guard.Guard{Store: guard.NewMemoryStore()}
+	t := otp.TOTP{Secret: secret, Skew: 1}
+	passwordIs := func(right bool) func(context.Context) (bool, error) {
+		return func(context.Context) (bool, error) { return right, nil } // a real check hashes the password
+	}
+	for range 4 { // four wrong passwords
+		g.CheckFactor(ctx, "user-42", passwordIs(false))
+	}
+	err := g.CheckFactor(ctx, "user-42", passwordIs(true))
+	fmt.Println(errors.Is(err, guard.ErrThrottled), "(checked nothing)")
+
+	code, _ := t.Generate(time.Now())
+	err = g.VerifyTOTP(ctx, "user-42", t, code)
+	fmt.Println(errors.Is(err, guard.ErrThrottled), "(the code waits too)")
+	// Output:
+	// true (checked nothing)
+	// true (the code waits too)
+}
+
+// Trusted devices: the owner's browser gets a token after a full login,
+// and its attempts are throttled apart from everyone else's.
+func ExampleGuard_TrustDevice() {
+	ctx := context.Background()
+	g := &guard.Guard{Store: guard.NewMemoryStore(), DeviceKey: []byte("32 random bytes, from a secret..")}
+	t := otp.TOTP{Secret: secret, Skew: 1}
+
+	token, _ := g.TrustDevice(ctx, "user-42") // after a full login: set it as a cookie
+	for range 4 {                             // someone with the password guesses
+		g.VerifyTOTP(ctx, "user-42", t, "000000")
+	}
+	code, _ := t.Generate(time.Now())
+	err := g.VerifyTOTP(ctx, "user-42", t, code) // untrusted: made to wait
+	fmt.Println(errors.Is(err, guard.ErrThrottled))
+	fmt.Println(g.VerifyTOTP(guard.WithDevice(ctx, token), "user-42", t, code))
+	// Output:
+	// true
+	// <nil>
+}
+
+// A phone whose clock is far off, here by a wrong time zone: two
+// consecutive codes bring it back, and normal logins follow its clock.
+func ExampleGuard_ResyncTOTP() {
+	ctx := context.Background()
+	now := time.Unix(1111111109, 0)
+	g := &guard.Guard{Store: guard.NewMemoryStore(), Now: func() time.Time { return now }}
+	t := otp.TOTP{Secret: secret, Skew: 1}
+	phone := now.Add(-5 * time.Hour)
+
+	first, _ := t.Generate(phone)
+	second, _ := t.Generate(phone.Add(30 * time.Second))
+	fmt.Println(g.ResyncTOTP(ctx, "user-42", t, first, second))
+	state, _ := g.State(ctx, "user-42")
+	fmt.Println("drift", state.Drift, "steps")
+
+	now = now.Add(time.Minute)
+	code, _ := t.Generate(phone.Add(time.Minute))
+	fmt.Println(g.VerifyTOTP(ctx, "user-42", t, code))
+	// Output:
+	// <nil>
+	// drift -599 steps
+	// <nil>
+}
+
+// What a counted failure says: how long until the next attempt is checked.
+func ExampleFailureError() {
+	ctx := context.Background()
+	g := &guard.Guard{Store: guard.NewMemoryStore()}
+	t := otp.TOTP{Secret: secret, Skew: 1}
+	var err error
+	for range 4 {
+		err = g.VerifyTOTP(ctx, "user-42", t, "000000")
+	}
+	var failed *guard.FailureError
+	if errors.As(err, &failed) {
+		fmt.Println(failed.Failures, failed.RetryAfter.Round(time.Second), errors.Is(err, otp.ErrInvalidCode))
+	}
+	// Output: 4 1s true
+}

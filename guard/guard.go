@@ -37,10 +37,14 @@
 package guard
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/otpkit/otp"
 )
@@ -63,34 +67,103 @@ import (
 // The account is the key of that state, compared byte for byte: pass a
 // canonical identifier that never changes (a user ID, not a name the user
 // types), or "Alice" and "alice" would each get their own count and each
-// accept the same code once. The application keeps its users and their
+// accept the same code once. It may not hold control characters, which
+// the Guard's own keys use. The application keeps its users and their
 // secrets; the Guard keeps only this state. Configuration errors (of the
 // TOTP, HOTP or Policy) are returned as they are and count as nothing.
+//
+// A Guard remembers the last state it saw of recently used accounts, so
+// that an attempt usually commits without reading first; a state changed
+// by another server makes that commit fail, and the attempt starts again
+// from a load. Use a Guard by pointer and do not copy it.
 type Guard struct {
 	Store  Store
 	Policy Policy           // zero value: the defaults
 	Now    func() time.Time // nil: time.Now
+
+	// DeviceKey signs trusted-device tokens ([Guard.TrustDevice]): 32
+	// random bytes or more, the same on every server, kept secret. Without
+	// it every client is untrusted.
+	DeviceKey []byte
+	// DeviceTTL is how long a trusted-device token is valid; 0 means
+	// [DefaultDeviceTTL].
+	DeviceTTL time.Duration
+	// ResyncRange is how far from the server's clock [Guard.ResyncTOTP]
+	// searches, each way; 0 means [DefaultResyncRange].
+	ResyncRange time.Duration
+
+	seen stateCache
 }
 
 // maxTries bounds how often an attempt starts again after a conflicting
 // update before it gives up with [ErrConflict].
 const maxTries = 32
 
-// verifier checks a code against the account's state and returns the state
-// to commit if it is right.
-type verifier func(s State, now time.Time) (State, error)
+// verdict is what a right code changes: the next step or counter, and the
+// drift it matched at.
+type verdict struct {
+	next  uint64
+	drift int64
+}
+
+// verifier checks a code against the account's state at now.
+type verifier func(s State, now time.Time) (verdict, error)
 
 // VerifyTOTP checks code against t (with its Skew) at the Guard's Now, for
-// account. It returns nil once the success is committed; a
-// [*FailureError] wrapping [otp.ErrInvalidCode] or [otp.ErrReplayed] once
-// the failure is committed; [ErrThrottled] (a [*ThrottleError]) or
-// [ErrLocked] for an attempt refused unchecked; and a [*StoreError] or
-// [ErrConflict] when nothing could be committed.
+// account, in a window centred on the account's learned [State.Drift]. It
+// returns nil once the success is committed; a [*FailureError] wrapping
+// [otp.ErrInvalidCode] or [otp.ErrReplayed] once the failure is committed;
+// [ErrThrottled] (a [*ThrottleError]) or [ErrLocked] for an attempt refused
+// unchecked; a [*StoreError] or [ErrConflict] when nothing was committed;
+// and [ErrOutcomeUnknown] when the store failed after the write was sent
+// and a reload could not tell whether it landed.
+//
+// # Clock drift
+//
+// Each accepted code records the offset, in steps, between the step it
+// matched and the server's: the next window is centred there. A phone
+// whose clock drifts slowly is followed for ever, while the window never
+// grows: at a learned drift of +10 steps, the code of the server's own
+// step is refused. A phone far off (a wrong time zone) is brought back by
+// [Guard.ResyncTOTP].
 func (g *Guard) VerifyTOTP(ctx context.Context, account string, t otp.TOTP, code string) error {
-	return g.attempt(ctx, account, func(s State, now time.Time) (State, error) {
-		next, err := t.Verify(code, now, s.Next)
-		return State{Next: next}, err
+	return g.attempt(ctx, account, func(s State, now time.Time) (verdict, error) {
+		return verifyTOTPAt(t, code, now, s)
 	})
+}
+
+// verifyTOTPAt checks code in the window centred s.Drift steps from now.
+func verifyTOTPAt(t otp.TOTP, code string, now time.Time, s State) (verdict, error) {
+	server, err := t.Step(now)
+	if err != nil {
+		return verdict{}, err
+	}
+	centre, ok := shift(t, now, s.Drift)
+	if !ok {
+		centre = now // a drift that leaves time.Time's range: the server's own window
+	}
+	next, err := t.Verify(code, centre, s.Next)
+	if err != nil {
+		return verdict{}, err
+	}
+	return verdict{next: next, drift: int64(next-1) - int64(server)}, nil
+}
+
+// shift returns now moved by steps of t's period, if that stays after the
+// epoch and within time.Time.
+func shift(t otp.TOTP, now time.Time, steps int64) (time.Time, bool) {
+	period := t.Period
+	if period == 0 {
+		period = otp.DefaultPeriod
+	}
+	if steps > math.MaxInt64/int64(period) || steps < math.MinInt64/int64(period) {
+		return now, false
+	}
+	at := now.Add(time.Duration(steps) * period)
+	if _, err := t.Step(at); err != nil {
+		return now, false
+	}
+	return at, true
 }
 
 // VerifyHOTP checks code against h (with its LookAhead) from the counter
@@ -98,9 +171,9 @@ func (g *Guard) VerifyTOTP(ctx context.Context, account string, t otp.TOTP, code
 // matched one. Its results are those of [Guard.VerifyTOTP]. Start a new
 // HOTP account with [Guard.Enroll] at the key's initial counter.
 func (g *Guard) VerifyHOTP(ctx context.Context, account string, h otp.HOTP, code string) error {
-	return g.attempt(ctx, account, func(s State, _ time.Time) (State, error) {
+	return g.attempt(ctx, account, func(s State, _ time.Time) (verdict, error) {
 		next, err := h.Verify(code, s.Next)
-		return State{Next: next}, err
+		return verdict{next: next, drift: s.Drift}, err
 	})
 }
 
@@ -110,54 +183,185 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 	if err != nil {
 		return err
 	}
+	fresh := false // whether to skip the remembered state
 	for try := range maxTries {
-		old, now, err := g.admit(ctx, p, account)
+		a, err := g.admit(ctx, p, account, !fresh)
 		if err != nil {
 			return err
 		}
-		next, verr := verify(old, now)
-		var result error
+		fresh = true
+		v, verr := verify(a.main, a.now)
 		switch {
 		case verr == nil:
+			ok, err := g.commitSuccess(ctx, a, v, try)
+			if ok || err != nil {
+				return err
+			}
 		case errors.Is(verr, otp.ErrInvalidCode), errors.Is(verr, otp.ErrReplayed):
-			next = p.failed(old, now)
-			result = p.failure(verr, next, now)
+			result, ok, err := g.commitFailure(ctx, p, a, verr, try)
+			if ok || err != nil {
+				return cmp.Or(err, error(result))
+			}
 		default:
 			return verr // the server's configuration, not the user's guess
-		}
-		ok, err := g.update(ctx, account, old, next, try)
-		if err != nil {
-			return err
-		}
-		if ok {
-			return result
 		}
 	}
 	return ErrConflict
 }
 
-// admit loads the account's state and returns it with the time of the
-// attempt, or why the attempt is refused unchecked.
-func (g *Guard) admit(ctx context.Context, p Policy, account string) (State, time.Time, error) {
-	old, err := g.Store.Load(ctx, account)
-	if err != nil {
-		return old, time.Time{}, &StoreError{Op: "load", Err: err}
-	}
-	now := g.now()
-	return old, now, p.refuse(old, now)
+// admission is an attempt let through: the account's state, the bucket
+// whose failures throttle it (the account's own, or a trusted device's),
+// and the time.
+type admission struct {
+	account  string
+	main     State
+	bucket   string // == account for an untrusted client
+	throttle State  // the bucket's state: main itself when untrusted
+	now      time.Time
 }
 
-// update commits next over old. On a conflict it waits a little, so that
-// contending attempts spread out, and reports false.
-func (g *Guard) update(ctx context.Context, account string, old, next State, try int) (bool, error) {
-	ok, err := g.Store.Update(ctx, account, old, next)
+func (a *admission) trusted() bool { return a.bucket != a.account }
+
+// admit loads the account's state (or takes the one last seen, when
+// cached), finds the client's bucket, and returns them with the time of
+// the attempt, or why the attempt is refused unchecked.
+func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool) (*admission, error) {
+	main, err := g.load(ctx, account, cached)
 	if err != nil {
-		return false, &StoreError{Op: "update", Err: err}
+		return nil, err
+	}
+	a := &admission{account: account, main: main, bucket: account, throttle: main, now: g.now()}
+	if id, ok := g.deviceOf(ctx, account, main.Devices, a.now); ok {
+		a.bucket = deviceBucket(account, id)
+		if a.throttle, err = g.load(ctx, a.bucket, false); err != nil {
+			return nil, err
+		}
+	}
+	if a.throttle, err = g.boundWait(ctx, p, a.bucket, a.throttle, a.now); err != nil {
+		return nil, err
+	}
+	if !a.trusted() {
+		a.main = a.throttle
+	}
+	if err := p.refuse(a.throttle, a.now); err != nil {
+		if cached {
+			g.seen.forget(account) // refuse on what the store says, not on a memory
+			return g.admit(ctx, p, account, false)
+		}
+		return nil, err
+	}
+	return a, nil
+}
+
+// commitSuccess commits a right code: the account's new position, and the
+// bucket's failures cleared. It reports false on a conflict.
+func (g *Guard) commitSuccess(ctx context.Context, a *admission, v verdict, try int) (bool, error) {
+	next := a.main
+	next.Next, next.Drift = v.next, v.drift
+	if !a.trusted() {
+		next = unlocked(next)
+	}
+	ok, err := g.update(ctx, a.account, a.main, &next, try)
+	if !ok || err != nil || !a.trusted() || a.throttle.Failures == 0 {
+		return ok, err
+	}
+	// The code is accepted, whatever this says: a device's failures that
+	// stay counted only make its own next wait longer.
+	cleared := unlocked(a.throttle)
+	_, _ = g.update(ctx, a.bucket, a.throttle, &cleared, maxTries)
+	return true, nil
+}
+
+// commitFailure counts a failure in the client's bucket and returns the
+// error to report. It reports false on a conflict.
+func (g *Guard) commitFailure(ctx context.Context, p Policy, a *admission, why error, try int) (*FailureError, bool, error) {
+	failed := p.failed(a.throttle, a.now)
+	ok, err := g.update(ctx, a.bucket, a.throttle, &failed, try)
+	if !ok || err != nil {
+		return nil, ok, err
+	}
+	return p.failure(why, failed, a.now), true, nil
+}
+
+// load returns the state at key: the one last seen if cached allows it.
+func (g *Guard) load(ctx context.Context, key string, cached bool) (State, error) {
+	if cached {
+		if s, ok := g.seen.get(key); ok {
+			return s, nil
+		}
+	}
+	s, err := g.Store.Load(ctx, key)
+	if err != nil {
+		return s, &StoreError{Op: "load", Err: err}
+	}
+	g.seen.put(key, s)
+	return s, nil
+}
+
+// boundWait caps a wait that a server with a fast clock wrote: no wait is
+// longer than the Policy's delay for the failures counted, measured on
+// this server's clock. The cap is committed, so that it runs down.
+func (g *Guard) boundWait(ctx context.Context, p Policy, key string, s State, now time.Time) (State, error) {
+	limit := ceilMillisecond(now.Add(p.delayAfter(s.Failures)))
+	if s.Failures >= p.LockAfter || !s.NotBefore.After(limit) {
+		return s, nil
+	}
+	capped := s
+	capped.NotBefore = limit
+	if d := p.delayAfter(s.Failures); d == 0 {
+		capped.NotBefore = time.Time{}
+	}
+	if _, err := g.update(ctx, key, s, &capped, maxTries); err != nil {
+		return s, err
+	}
+	return capped, nil // a conflict: the next commit fails and starts again
+}
+
+// update commits next over old, tagging next with a new write id, and
+// returns whether it landed. On a conflict it waits a little, so that contending
+// attempts spread out. When the store fails, a reload decides: the write
+// is there (true), or the old state still is (a [*StoreError]: nothing
+// committed), or nobody can tell ([ErrOutcomeUnknown]).
+func (g *Guard) update(ctx context.Context, key string, old State, next *State, try int) (bool, error) {
+	next.Write = newWriteID()
+	ok, err := g.Store.Update(ctx, key, old, *next)
+	if err != nil {
+		return g.settle(ctx, key, old, *next, err)
 	}
 	if ok {
+		g.seen.put(key, *next)
 		return true, nil
 	}
+	g.seen.forget(key)
+	if try >= maxTries {
+		return false, nil
+	}
 	return false, backoff(ctx, try)
+}
+
+// settle finds out whether a write whose Update failed landed.
+func (g *Guard) settle(ctx context.Context, key string, old, next State, updateErr error) (bool, error) {
+	g.seen.forget(key)
+	now, err := g.Store.Load(context.WithoutCancel(ctx), key)
+	switch {
+	case err != nil:
+		return false, &OutcomeError{Err: errors.Join(updateErr, err)}
+	case now.Equal(next):
+		g.seen.put(key, next)
+		return true, nil
+	case now.Equal(old):
+		return false, &StoreError{Op: "update", Err: updateErr}
+	}
+	return false, &OutcomeError{Err: updateErr}
+}
+
+// newWriteID is a random tag, never zero (the zero State's).
+func newWriteID() uint64 {
+	for {
+		if id := rand.Uint64(); id != 0 {
+			return id
+		}
+	}
 }
 
 // backoff sleeps a random time that grows with try, up to 8ms, or until ctx
@@ -183,13 +387,13 @@ func (g *Guard) Reset(ctx context.Context, account string) error {
 }
 
 // Enroll starts the account afresh for a newly enrolled secret: no
-// failures, no wait, and Next set to next, which is 0 for TOTP and the
+// failures, no wait, no drift, and Next set to next, which is 0 for TOTP and the
 // key's initial Counter for HOTP. The old secret's used steps need no
 // protection once its codes no longer verify, and keeping them would refuse
 // a new TOTP secret's codes whose steps run lower (a longer Period or a
 // later Epoch).
 func (g *Guard) Enroll(ctx context.Context, account string, next uint64) error {
-	return g.change(ctx, account, func(State) State { return State{Next: next} })
+	return g.change(ctx, account, func(s State) State { return State{Next: next, Devices: s.Devices} })
 }
 
 // unlocked is s without failures or wait.
@@ -217,15 +421,15 @@ func (g *Guard) change(ctx context.Context, account string, edit func(State) Sta
 		return err
 	}
 	for try := range maxTries {
-		old, err := g.Store.Load(ctx, account)
+		old, err := g.load(ctx, account, false)
 		if err != nil {
-			return &StoreError{Op: "load", Err: err}
+			return err
 		}
 		next := edit(old)
 		if old.Equal(next) {
 			return nil
 		}
-		if ok, err := g.update(ctx, account, old, next, try); ok || err != nil {
+		if ok, err := g.update(ctx, account, old, &next, try); ok || err != nil {
 			return err
 		}
 	}
@@ -240,6 +444,9 @@ func (g *Guard) setup(account string) (Policy, error) {
 	}
 	if account == "" {
 		return Policy{}, &ConfigError{Field: "account", Reason: "empty"}
+	}
+	if strings.ContainsFunc(account, unicode.IsControl) {
+		return Policy{}, &ConfigError{Field: "account", Reason: "holds a control character"}
 	}
 	return g.Policy.resolve()
 }

@@ -237,12 +237,12 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 	}
 	hash, malformed := HashRecoveryCode(account, code)
 	for try := range maxTries {
-		old, now, err := g.admit(ctx, p, account)
+		a, err := g.admit(ctx, p, account, false)
 		if err != nil {
 			return err
 		}
-		counted := p.failed(old, now)
-		ok, err := g.update(ctx, account, old, counted, try)
+		counted := p.failed(a.throttle, a.now)
+		ok, err := g.update(ctx, a.bucket, a.throttle, &counted, try)
 		if err != nil {
 			return err
 		}
@@ -250,17 +250,18 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 			continue
 		}
 		if malformed != nil {
-			return p.failure(otp.ErrInvalidCode, counted, now)
+			return p.failure(otp.ErrInvalidCode, counted, a.now)
 		}
 		used, err := rs.ConsumeRecoveryHash(ctx, account, hash)
 		if err != nil {
 			return &StoreError{Op: "consume recovery", Err: err}
 		}
 		if !used {
-			return p.failure(otp.ErrInvalidCode, counted, now)
+			return p.failure(otp.ErrInvalidCode, counted, a.now)
 		}
 		// The code is spent and the user is in, whatever this update says.
-		_, _ = g.Store.Update(ctx, account, counted, unlocked(counted))
+		cleared := unlocked(counted)
+		_, _ = g.update(ctx, a.bucket, counted, &cleared, maxTries)
 		return nil
 	}
 	return ErrConflict

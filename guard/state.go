@@ -149,3 +149,24 @@ func (e *ConfigError) Error() string { return "guard: invalid " + e.Field + ": "
 // Unwrap returns [ErrInvalidConfig] and [otp.ErrInvalidConfig], so that
 // one errors.Is finds a bad setting of the Guard or of its TOTP or HOTP.
 func (e *ConfigError) Unwrap() []error { return []error{ErrInvalidConfig, otp.ErrInvalidConfig} }
+
+// ErrOutcomeUnknown means the store failed after the write was sent, and
+// a reload could not tell whether it landed: the attempt may have been
+// accepted, or counted, or neither. The error is an [*OutcomeError].
+//
+// Treat it as a refusal that is nobody's fault: do not log the user in,
+// say that something went wrong, and ask for the next code rather than
+// the same one (if the write landed, the same code is now used up, and
+// typing it again would count as a failure).
+var ErrOutcomeUnknown = errors.New("guard: store failed after the write was sent, outcome unknown")
+
+// OutcomeError is a write whose outcome is unknown; it unwraps to
+// [ErrOutcomeUnknown] and to what the store returned.
+type OutcomeError struct {
+	Err error
+}
+
+func (e *OutcomeError) Error() string { return ErrOutcomeUnknown.Error() + ": " + e.Err.Error() }
+
+// Unwrap returns [ErrOutcomeUnknown] and the store's error.
+func (e *OutcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.Err} }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -99,4 +100,13 @@ func readURI(args []string, e *env) (string, error) {
 		return "", errors.New("no key URI on standard input")
 	}
 	return uri, nil
+}
+
+// writeJSON writes v indented, with '&' in URIs as it is rather than as
+// \u0026: the output is for scripts and people, not for an HTML page.
+func writeJSON(w io.Writer, v any) {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -19,13 +18,43 @@ line, and prints each account's otpauth:// key URI, for any other app or for
 otp show, qr and code. Blank lines, '#' comments, repeats and zbarimg's
 "QR-Code:" prefix are skipped. Progress goes to standard error ("code 2 of 3
 read, 1 missing"); an export with codes missing is an error once the
-accounts read are printed. Everything printed holds secrets.`
+accounts read are printed.
+
+With -pskc FILE it reads instead the PSKC file (RFC 6030) in which a
+hardware token's vendor ships the seeds, FILE '-' for standard input, and
+prints a key URI for each HOTP and TOTP key. Give the key the vendor sent
+apart as -psk @FILE (hex digits, or the raw 16, 24 or 32 bytes) or
+-passphrase @FILE (its first line), or as '-' to type it unechoed: never
+as an argument. A key that cannot be a key URI (an OCRA key, hexadecimal
+codes, a check digit) is named on standard error by its position, id and
+serial, and makes the exit status 1 once the others are printed. The
+account is the key's user id, else the token's serial; -issuer fills in
+the issuer where the file has none. With -json each key also names its
+token: key id, serial, manufacturer and model.
+
+Everything printed holds secrets.`
 
 // An importer reads keys from one input format. It reports what it reads
 // to progress, and returns the keys it could read even with an error,
 // which says what it could not. Each input format is one importer chosen
 // by a flag of otp import; the Google Authenticator export is the default.
-type importer func(e *env, progress io.Writer) ([]*otp.Key, error)
+type importer func(e *env, progress io.Writer) ([]imported, error)
+
+// imported is one key read, with the token that holds it when the input
+// says (PSKC does, a Google Authenticator export does not).
+type imported struct {
+	key   *otp.Key
+	token *tokenInfo
+}
+
+// tokenInfo is what otp import -json prints of a hardware token: what an
+// administrator matches the token in hand with.
+type tokenInfo struct {
+	KeyID        string `json:"key_id,omitempty"`
+	Serial       string `json:"serial,omitempty"`
+	Manufacturer string `json:"manufacturer,omitempty"`
+	Model        string `json:"model,omitempty"`
+}
 
 // importedKey is what otp import -json prints for each key.
 type importedKey struct {
@@ -39,6 +68,7 @@ type importedKey struct {
 	Counter   *uint64             `json:"counter,omitempty"`
 	URI       string              `json:"uri"`
 	Extra     map[string][]string `json:"extra,omitempty"`
+	Token     *tokenInfo          `json:"token,omitempty"`
 }
 
 func importCmd(args []string, e *env) int {
@@ -46,10 +76,22 @@ func importCmd(args []string, e *env) int {
 	asJSON := fs.Bool("json", false, "print a JSON array of the keys instead of their URIs")
 	withQR := fs.Bool("qr", false, "print each account's name and QR code under its URI")
 	light := fs.Bool("light", false, "with -qr: draw QR codes for a terminal with a light background")
-	if st := parseFlags(fs, "[flags] < EXPORT-URIS", importAbout, args, 0, 0, e); st >= 0 {
+	var pf pskcFlags
+	fs.StringVar(&pf.file, "pskc", "", "read the PSKC (RFC 6030) hardware token file `FILE` ('-': standard input)")
+	fs.StringVar(&pf.psk, "psk", "", "with -pskc: the pre-shared key, as `@FILE` or '-' (hex digits or raw bytes)")
+	fs.StringVar(&pf.passphrase, "passphrase", "", "with -pskc: the passphrase, as `@FILE` or '-' (its first line)")
+	fs.StringVar(&pf.issuer, "issuer", "", "with -pskc: the issuer `NAME` of keys the file gives none")
+	if st := parseFlags(fs, "[flags] < EXPORT-URIS\n   or: otp import -pskc FILE [-psk @FILE|- | -passphrase @FILE|-] [flags]", importAbout, args, 0, 0, e); st >= 0 {
 		return st
 	}
 	var read importer = readMigrations
+	if pf.file != "" || pf.psk != "" || pf.passphrase != "" || pf.issuer != "" {
+		if err := pf.check(); err != nil {
+			fmt.Fprintf(e.err, "otp import: %v\n", err)
+			return 2
+		}
+		read = pf.read
+	}
 	keys, err := read(e, e.err)
 	if len(keys) > 0 {
 		if perr := printKeys(e, keys, *asJSON, *withQR, *light); perr != nil {
@@ -64,13 +106,14 @@ func importCmd(args []string, e *env) int {
 }
 
 // printKeys prints keys as key URIs, optionally with QR codes, or as JSON.
-func printKeys(e *env, keys []*otp.Key, asJSON, withQR, light bool) error {
+func printKeys(e *env, keys []imported, asJSON, withQR, light bool) error {
 	if asJSON {
 		list := make([]importedKey, len(keys))
-		for i, k := range keys {
+		for i, ik := range keys {
+			k := ik.key
 			list[i] = importedKey{Type: k.Type.String(), Issuer: k.Issuer, Account: k.Account,
 				Secret: otp.EncodeSecret(k.Secret), Algorithm: k.Algorithm.String(), Digits: k.Digits,
-				URI: k.URI(), Extra: k.Extra}
+				URI: k.URI(), Extra: k.Extra, Token: ik.token}
 			if k.Type == otp.TypeHOTP {
 				c := k.Counter
 				list[i].Counter = &c
@@ -78,12 +121,12 @@ func printKeys(e *env, keys []*otp.Key, asJSON, withQR, light bool) error {
 				list[i].Period = int64(k.Period.Seconds())
 			}
 		}
-		out, _ := json.MarshalIndent(list, "", "  ")
-		fmt.Fprintf(e.out, "%s\n", out)
+		writeJSON(e.out, list)
 		return nil
 	}
 	var problems []error
-	for i, k := range keys {
+	for i, ik := range keys {
+		k := ik.key
 		if withQR {
 			fmt.Fprintf(e.out, "Account %d: %s\n", i+1, label(k))
 		}
@@ -104,12 +147,12 @@ func printKeys(e *env, keys []*otp.Key, asJSON, withQR, light bool) error {
 // readMigrations reads Google Authenticator export URIs from standard
 // input. A line that is not one is reported and the others still read; so
 // are the QR codes missing from an export of several.
-func readMigrations(e *env, progress io.Writer) ([]*otp.Key, error) {
+func readMigrations(e *env, progress io.Writer) ([]imported, error) {
 	lines, err := readLines(e)
 	if err != nil {
 		return nil, err
 	}
-	var keys []*otp.Key
+	var keys []imported
 	var problems []error
 	batches := batchTracker{}
 	for _, l := range lines {
@@ -119,7 +162,9 @@ func readMigrations(e *env, progress io.Writer) ([]*otp.Key, error) {
 			continue
 		}
 		fmt.Fprintln(progress, batches.add(m))
-		keys = append(keys, m.Keys...)
+		for _, k := range m.Keys {
+			keys = append(keys, imported{key: k})
+		}
 	}
 	problems = append(problems, batches.missing()...)
 	if len(keys) == 0 && len(problems) == 0 {

@@ -14,6 +14,7 @@
 //	otp qr [flags] [URI|-]           a key URI as a QR code: text, -png or -svg
 //	otp export [flags]               key URIs in, Google Authenticator export QR codes out
 //	otp import [flags]               Google Authenticator export URIs in, key URIs out
+//	otp import -pskc FILE [flags]    a hardware token vendor's PSKC file in, key URIs out
 //	otp help [COMMAND]               this, or a command's flags
 //
 // otp code takes oathtool's options and prints what oathtool prints, with
@@ -21,6 +22,12 @@
 //
 //	otp code --totp -b @key.txt          the TOTP code now
 //	otp code -c 5 -w 2 - < hexkey.txt    HOTP codes of counters 5, 6 and 7
+//
+// otp import -pskc reads the PSKC file (RFC 6030) in which a vendor ships
+// its tokens' seeds, encrypted with the key it sends apart:
+//
+//	otp import -pskc tokens.xml -psk @tokens.key    the key as hex digits in a file
+//	otp import -pskc tokens.xml -passphrase -       the passphrase typed, unechoed
 //
 // Give secrets as '-' (standard input, not echoed on a terminal) or
 // '@FILE', never as arguments, which other users see and the shell keeps.
@@ -71,7 +78,7 @@ func init() {
 		{"show", "[flags] [URI|-]", "print a key URI's fields and current code", showCmd},
 		{"qr", "[flags] [URI|-]", "print or write a key URI's QR code", qrCmd},
 		{"export", "[flags]", "key URIs in, Google Authenticator export QR codes out", exportCmd},
-		{"import", "[flags]", "Google Authenticator exports in, key URIs out", importCmd},
+		{"import", "[flags]", "Google Authenticator exports or PSKC token files in, key URIs out", importCmd},
 		{"help", "[COMMAND]", "print this help, or a command's", helpCmd},
 	}
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"slices"
@@ -52,8 +51,7 @@ func showCmd(args []string, e *env) int {
 		return 1
 	}
 	if *asJSON {
-		out, _ := json.MarshalIndent(info, "", "  ")
-		fmt.Fprintf(e.out, "%s\n", out)
+		writeJSON(e.out, info)
 		return 0
 	}
 	info.print(e)
