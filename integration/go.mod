@@ -4,12 +4,15 @@ go 1.26.0
 
 require (
 	github.com/go-sql-driver/mysql v1.10.2
-	github.com/otpkit/otp v0.0.0-00010101000000-000000000000
+	github.com/otpkit/otp v0.0.0
+	github.com/otpkit/otp/guard/redisstore v0.0.0
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
 )
 
 require (
 	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -18,6 +21,7 @@ require (
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
@@ -36,3 +40,5 @@ require (
 )
 
 replace github.com/otpkit/otp => ../
+
+replace github.com/otpkit/otp/guard/redisstore => ../guard/redisstore

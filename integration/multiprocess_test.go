@@ -3,8 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
-	"database/sql"
-	"encoding/json"
+		"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -22,7 +21,8 @@ import (
 // childEnv configures a child process of the multi-process tests.
 const childEnv = "OTP_GUARD_CHILD"
 
-// childTask is what one child process does: open the database, say ready,
+// childTask is what one child process does: open the store (an SQL
+// database, or Redis when Driver is "redis"), say ready,
 // wait for the go, then make its attempts from several goroutines.
 type childTask struct {
 	Driver, DSN, Table string
@@ -46,12 +46,11 @@ func TestMultiProcessChild(t *testing.T) {
 	}
 	var task childTask
 	require.NoError(t, json.Unmarshal([]byte(spec), &task))
-	db, err := sql.Open(task.Driver, task.DSN)
+	store, closer, err := openStore(task.Driver, task.DSN, task.Table)
 	require.NoError(t, err)
-	defer db.Close()
-	store, err := newSQLStore(task.Driver, db, task.Table)
+	defer closer.Close()
+	_, err = store.Load(context.Background(), "ping")
 	require.NoError(t, err)
-	require.NoError(t, db.Ping())
 	g := &guard.Guard{Store: store, Now: func() time.Time { return time.Unix(0, task.Now) }, Policy: racePolicy}
 	fmt.Println("ready")
 	_, err = io.Copy(io.Discard, os.Stdin) // the go signal is the end of stdin
@@ -128,15 +127,15 @@ func scanUntil(s *bufio.Scanner, want string) bool {
 }
 
 // TestGuardMultiProcess races the same code, and wrong codes, from several
-// OS processes on one SQLite file and on one PostgreSQL table.
+// OS processes on one SQLite file, one PostgreSQL or MySQL table, and one Redis.
 func TestGuardMultiProcess(t *testing.T) {
 	t.Parallel()
 	const procs, perProc = 4, 5
-	for name, newDB := range sqlDatabases {
+	for name, newDB := range storeDatabases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d := newDB(t)
-			d.created(t)
+			d.prepared(t)
 			now := at1111111109
 			code := mustCode(t, now)
 			bad := wrongCode(t, now)
@@ -150,7 +149,7 @@ func TestGuardMultiProcess(t *testing.T) {
 			const n = procs * perProc
 			got := raceProcesses(t, tasks)
 			assert.Equal(t, map[string]int{"alice ok": 1, "alice replayed": n - 1, "bob invalid": n}, got)
-			assertFailures(t, d.store(t, d.open(t)), map[string]int{"alice": n - 1, "bob": n})
+			assertFailures(t, d.handle(t), map[string]int{"alice": n - 1, "bob": n})
 		})
 	}
 }
@@ -168,11 +167,11 @@ func assertFailures(t *testing.T, s guard.Store, want map[string]int) {
 func TestUseRecoveryCodeMultiProcess(t *testing.T) {
 	t.Parallel()
 	const procs, perProc = 4, 3
-	for name, newDB := range sqlDatabases {
+	for name, newDB := range storeDatabases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d := newDB(t)
-			store := d.created(t)
+			store := d.prepared(t)
 			codes, err := guard.GenerateRecoveryCodes(2)
 			require.NoError(t, err)
 			g := &guard.Guard{Store: store}
