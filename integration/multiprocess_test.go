@@ -3,7 +3,7 @@ package integration
 import (
 	"bufio"
 	"context"
-		"encoding/json"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
