@@ -171,6 +171,8 @@ func outcome(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.Is(err, guard.ErrOutcomeUnknown):
+		return "unknown"
 	case errors.Is(err, otp.ErrReplayed):
 		return "replayed"
 	case errors.Is(err, otp.ErrInvalidCode):

@@ -28,6 +28,10 @@ type childTask struct {
 	Driver, DSN, Table string
 	Now                int64 // Unix nanoseconds, the Guard's fixed clock
 	Attempts           []childAttempt
+	// Workers, if not 0, makes the attempts from that many goroutines,
+	// each result written as soon as it is known (for a parent that kills
+	// the child mid-run), instead of all at once and written at the end.
+	Workers int
 }
 
 // childAttempt is one attempt of a child process. Result lines name the
@@ -55,18 +59,14 @@ func TestMultiProcessChild(t *testing.T) {
 	fmt.Println("ready")
 	_, err = io.Copy(io.Discard, os.Stdin) // the go signal is the end of stdin
 	require.NoError(t, err)
+	if task.Workers > 0 {
+		streamAttempts(g, task)
+		return
+	}
 	results := make([]string, len(task.Attempts))
 	var wg sync.WaitGroup
 	for i, a := range task.Attempts {
-		wg.Go(func() {
-			var err error
-			if a.Recovery {
-				err = g.UseRecoveryCode(context.Background(), a.Account, a.Code)
-			} else {
-				err = g.VerifyTOTP(context.Background(), a.Account, guardTOTP, a.Code)
-			}
-			results[i] = a.Account + " " + outcome(err)
-		})
+		wg.Go(func() { results[i] = a.Account + " " + outcome(a.make(g)) })
 	}
 	wg.Wait()
 	for _, r := range results {
@@ -74,15 +74,47 @@ func TestMultiProcessChild(t *testing.T) {
 	}
 }
 
-// raceProcesses starts one child process per task, lets them all go at
-// once, and returns how many attempts ended in each outcome.
-func raceProcesses(t *testing.T, tasks []childTask) map[string]int {
-	t.Helper()
-	type child struct {
-		cmd   *exec.Cmd
-		stdin interface{ Close() error }
-		out   *bufio.Scanner
+func (a childAttempt) make(g *guard.Guard) error {
+	if a.Recovery {
+		return g.UseRecoveryCode(context.Background(), a.Account, a.Code)
 	}
+	return g.VerifyTOTP(context.Background(), a.Account, guardTOTP, a.Code)
+}
+
+// streamAttempts makes the task's attempts from task.Workers goroutines and
+// writes each result at once (os.Stdout is unbuffered).
+func streamAttempts(g *guard.Guard, task childTask) {
+	next := make(chan childAttempt)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range task.Workers {
+		wg.Go(func() {
+			for a := range next {
+				r := a.Account + " " + outcome(a.make(g))
+				mu.Lock()
+				fmt.Println("result", r)
+				mu.Unlock()
+			}
+		})
+	}
+	for _, a := range task.Attempts {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+}
+
+// child is a running child process of the multi-process tests.
+type child struct {
+	cmd   *exec.Cmd
+	stdin interface{ Close() error }
+	out   *bufio.Scanner
+}
+
+// startChildren starts one child process per task, waits until each is
+// ready, and lets them all go at once.
+func startChildren(t *testing.T, tasks []childTask) []child {
+	t.Helper()
 	children := make([]child, len(tasks))
 	for i, task := range tasks {
 		spec, err := json.Marshal(task)
@@ -104,8 +136,15 @@ func raceProcesses(t *testing.T, tasks []childTask) map[string]int {
 	for _, c := range children {
 		require.NoError(t, c.stdin.Close()) // the go signal: stdin reaches EOF
 	}
+	return children
+}
+
+// raceProcesses starts one child process per task, lets them all go at
+// once, and returns how many attempts ended in each outcome.
+func raceProcesses(t *testing.T, tasks []childTask) map[string]int {
+	t.Helper()
 	counts := map[string]int{}
-	for _, c := range children {
+	for _, c := range startChildren(t, tasks) {
 		for c.out.Scan() {
 			if r, ok := strings.CutPrefix(c.out.Text(), "result "); ok {
 				counts[r]++

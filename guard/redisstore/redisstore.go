@@ -43,9 +43,11 @@
 // For an account A and the prefix P given to [New], the state is the
 // string P{B}s and the recovery hashes the set P{B}r, where B is A in
 // unpadded base64url, so that accounts are compared byte for byte and no
-// brace in A can move the hash tag. P{B}u remembers which call consumed
-// each used hash, so that a call retried by go-redis after a lost reply
-// learns that it was its own.
+// brace in A can move the hash tag. Two more keys let a script that
+// go-redis retried after a lost reply learn that its first run landed: the
+// list P{B}w holds the account's recent write tags (and expires 10 minutes
+// after the last write: it only serves retries), and the hash P{B}u which
+// call consumed each used recovery hash.
 package redisstore
 
 import (
@@ -84,14 +86,14 @@ func New(client redis.UniversalClient, prefix string) (*Store, error) {
 }
 
 // keys are one account's keys, in one hash slot.
-type keys struct{ state, recovery, used string }
+type keys struct{ state, writes, recovery, used string }
 
 func (s *Store) keys(account string) (keys, error) {
 	if account == "" {
 		return keys{}, &guard.ConfigError{Field: "account", Reason: "empty"}
 	}
 	tag := s.prefix + "{" + base64.RawURLEncoding.EncodeToString([]byte(account)) + "}"
-	return keys{state: tag + "s", recovery: tag + "r", used: tag + "u"}, nil
+	return keys{state: tag + "s", writes: tag + "w", recovery: tag + "r", used: tag + "u"}, nil
 }
 
 // encode writes a State as six decimal numbers: the scripts compare states
@@ -163,34 +165,49 @@ func (s *Store) Load(ctx context.Context, account string) (guard.State, error) {
 }
 
 // updateScript sets KEYS[1] to ARGV[2] (or deletes it, for the zero State
-// ARGV[3]) if it holds ARGV[1]. ARGV[4] is "1" when ARGV[2] carries a
-// Write tag: finding that very state already stored then means that this
-// call's own write landed and go-redis sent the script again after losing
-// the reply, and the answer is the one the first run gave.
+// ARGV[3]) if it holds ARGV[1], and notes the write's tag ARGV[4], if any,
+// in the list KEYS[2]. A call that finds its own tag noted is go-redis
+// sending the script again after losing the reply of a run that landed,
+// and its answer is the one that run gave.
 var updateScript = redis.NewScript(`
 local cur = redis.call('GET', KEYS[1]) or ARGV[3]
 if cur ~= ARGV[1] then
-	if ARGV[4] == '1' and cur == ARGV[2] then return 1 end
+	if ARGV[4] ~= '' and redis.call('LPOS', KEYS[2], ARGV[4]) then return 1 end
 	return 0
 end
 if ARGV[2] == ARGV[3] then redis.call('DEL', KEYS[1]) else redis.call('SET', KEYS[1], ARGV[2]) end
+if ARGV[4] ~= '' then
+	redis.call('LPUSH', KEYS[2], ARGV[4])
+	redis.call('LTRIM', KEYS[2], 0, ` + strconv.Itoa(recentWrites-1) + `)
+	redis.call('PEXPIRE', KEYS[2], ` + strconv.FormatInt(recentFor.Milliseconds(), 10) + `)
+end
 return 1
 `)
 
+// An account's recent write tags are kept so that a retried script knows
+// its own write: the last 64, for 10 minutes after the account's last
+// write. go-redis retries within seconds (MaxRetries times, backing off
+// up to MaxRetryBackoff); forgetting a tag later only loses that
+// knowledge, never a state.
+const (
+	recentWrites = 64
+	recentFor    = 10 * time.Minute
+)
+
 // Update writes new if the account's state still equals old, in one
-// script. A new with a Write tag that is already stored reports true: a
-// Guard tags every write with a new random Write, so only this write can
-// have stored it.
+// script. When go-redis runs the script again after a lost reply, a write
+// that landed reports true (found by its [guard.State.Write] tag, which a
+// Guard makes random for every write), however the state changed since.
 func (s *Store) Update(ctx context.Context, account string, old, new guard.State) (bool, error) {
 	k, err := s.keys(account)
 	if err != nil {
 		return false, err
 	}
-	tagged := "0"
-	if new.Write != 0 && !new.Equal(old) {
-		tagged = "1"
+	tag := ""
+	if new.Write != 0 && new.Write != old.Write {
+		tag = strconv.FormatUint(new.Write, 10)
 	}
-	n, err := updateScript.Run(ctx, s.client, []string{k.state}, encode(old), encode(new), zero, tagged).Int()
+	n, err := updateScript.Run(ctx, s.client, []string{k.state, k.writes}, encode(old), encode(new), zero, tag).Int()
 	if err != nil {
 		return false, fmt.Errorf("redisstore: update: %w", err)
 	}

@@ -90,7 +90,7 @@ func TestKeysShareOneTag(t *testing.T) {
 		k, err := s.keys(a)
 		require.NoError(t, err)
 		var tags []string
-		for _, key := range []string{k.state, k.recovery, k.used} {
+		for _, key := range []string{k.state, k.writes, k.recovery, k.used} {
 			require.True(t, strings.HasPrefix(key, "app:{"), key)
 			open := strings.IndexByte(key, '{')
 			end := strings.IndexByte(key[open:], '}')
@@ -99,6 +99,7 @@ func TestKeysShareOneTag(t *testing.T) {
 		}
 		assert.Equal(t, tags[0], tags[1], a)
 		assert.Equal(t, tags[0], tags[2], a)
+		assert.Equal(t, tags[0], tags[3], a)
 		if other, dup := seen[tags[0]]; dup {
 			t.Errorf("accounts %q and %q share the tag %q", a, other, tags[0])
 		}
