@@ -164,6 +164,17 @@ func (s *SQLStore) fits(account, hash string) error {
 	return nil
 }
 
+// arg is an account or hash as a statement's argument. MySQL gets bytes,
+// which drivers send as binary: a string would be read in the
+// connection's character set, which may refuse or convert bytes that are
+// not valid UTF-8.
+func (s *SQLStore) arg(v string) any {
+	if s.stmt.mysql {
+		return []byte(v)
+	}
+	return v
+}
+
 // mysqlTries bounds how often the MySQL store runs a statement or a
 // transaction that InnoDB rolled back.
 const mysqlTries = 10
@@ -361,7 +372,7 @@ func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
 		return State{}, err
 	}
 	var r sqlState
-	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.next, &r.drift, &r.failures, &r.notBefore, &r.devices, &r.write)
+	err := s.db.QueryRowContext(ctx, s.stmt.load, s.arg(account)).Scan(&r.next, &r.drift, &r.failures, &r.notBefore, &r.devices, &r.write)
 	if errors.Is(err, sql.ErrNoRows) {
 		return State{}, nil
 	}
@@ -388,7 +399,7 @@ func (s *SQLStore) Update(ctx context.Context, account string, old, new State) (
 
 func (s *SQLStore) update(ctx context.Context, account string, old, new State) (bool, error) {
 	o, n := toSQL(old), toSQL(new)
-	args := append(append(n.columns(), account), o.columns()...)
+	args := append(append(n.columns(), s.arg(account)), o.columns()...)
 	res, err := s.db.ExecContext(ctx, s.stmt.update, args...)
 	if ok, err := oneRow(res, err); ok || err != nil {
 		return ok, err
@@ -403,7 +414,7 @@ func (s *SQLStore) update(ctx context.Context, account string, old, new State) (
 	if !old.Equal(State{}) {
 		return false, nil
 	}
-	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, append([]any{account}, n.columns()...)...))
+	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, append([]any{s.arg(account)}, n.columns()...)...))
 }
 
 // oneRow reports whether a statement changed exactly one row.
@@ -442,17 +453,17 @@ func (s *SQLStore) setRecovery(ctx context.Context, account string, set []string
 		return err
 	}
 	defer tx.Rollback()
-	if _, err := tx.ExecContext(ctx, s.stmt.insert, account, 0, 0, 0, 0, 0, 0); err != nil {
+	if _, err := tx.ExecContext(ctx, s.stmt.insert, s.arg(account), 0, 0, 0, 0, 0, 0); err != nil {
 		return err
 	}
 	if err := s.lockAccount(ctx, tx, account); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, s.stmt.clearAll, account); err != nil {
+	if _, err := tx.ExecContext(ctx, s.stmt.clearAll, s.arg(account)); err != nil {
 		return err
 	}
 	for _, h := range set {
-		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, account, h); err != nil {
+		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, s.arg(account), s.arg(h)); err != nil {
 			return err
 		}
 	}
@@ -462,11 +473,11 @@ func (s *SQLStore) setRecovery(ctx context.Context, account string, set []string
 // lockAccount takes the lock of the account's state row until tx ends.
 func (s *SQLStore) lockAccount(ctx context.Context, tx *sql.Tx, account string) error {
 	if !s.stmt.mysql {
-		_, err := tx.ExecContext(ctx, s.stmt.lockAccount, account)
+		_, err := tx.ExecContext(ctx, s.stmt.lockAccount, s.arg(account))
 		return err
 	}
 	var got []byte
-	return tx.QueryRowContext(ctx, s.stmt.lockAccount, account).Scan(&got)
+	return tx.QueryRowContext(ctx, s.stmt.lockAccount, s.arg(account)).Scan(&got)
 }
 
 // ConsumeRecoveryHash reads the account's set, matches hash against all of
@@ -487,14 +498,14 @@ func (s *SQLStore) ConsumeRecoveryHash(ctx context.Context, account, hash string
 	}
 	var ok bool
 	err = s.retry(ctx, func() (err error) {
-		ok, err = oneRow(s.db.ExecContext(ctx, s.stmt.deleteRecovery, account, set[i]))
+		ok, err = oneRow(s.db.ExecContext(ctx, s.stmt.deleteRecovery, s.arg(account), s.arg(set[i])))
 		return err
 	})
 	return ok, err
 }
 
 func (s *SQLStore) listRecovery(ctx context.Context, account string) ([]string, error) {
-	rows, err := s.db.QueryContext(ctx, s.stmt.listRecovery, account)
+	rows, err := s.db.QueryContext(ctx, s.stmt.listRecovery, s.arg(account))
 	if err != nil {
 		return nil, err
 	}
@@ -519,6 +530,6 @@ func (s *SQLStore) CountRecoveryHashes(ctx context.Context, account string) (int
 		return 0, err
 	}
 	var n int
-	err := s.db.QueryRowContext(ctx, s.stmt.countRecovery, account).Scan(&n)
+	err := s.db.QueryRowContext(ctx, s.stmt.countRecovery, s.arg(account)).Scan(&n)
 	return n, err
 }
