@@ -61,6 +61,40 @@ import (
 //
 // With PostgreSQL (github.com/jackc/pgx/v5/stdlib, driver "pgx") no setting
 // is needed.
+//
+// # MySQL and MariaDB
+//
+// [NewMySQLStore] makes the same store in MySQL's dialect, for MySQL 8 and
+// MariaDB 10.6 and later, with any driver (github.com/go-sql-driver/mysql:
+// driver "mysql"; add interpolateParams=true to its DSN to save a round
+// trip per statement). Its tables, which [SQLStore.CreateTable] creates:
+//
+//	CREATE TABLE NAME (
+//		account    VARBINARY(512) NOT NULL PRIMARY KEY,
+//		next       BIGINT NOT NULL, drift BIGINT NOT NULL, failures INTEGER NOT NULL,
+//		not_before BIGINT NOT NULL, devices BIGINT NOT NULL, write_id BIGINT NOT NULL
+//	) ENGINE=InnoDB;
+//	CREATE TABLE NAME_recovery (
+//		account VARBINARY(512) NOT NULL,
+//		hash    VARBINARY(128) NOT NULL,
+//		PRIMARY KEY (account, hash)
+//	) ENGINE=InnoDB;
+//
+// VARBINARY compares bytes, whatever the server's collation (a utf8mb4
+// column would take "Alice", "alice" and "alice " for one account);
+// longer accounts and hashes are refused, not cut short. No earlier
+// release had a MySQL table, so there is nothing to upgrade.
+//
+// The compare-and-swap holds at MySQL's default REPEATABLE READ: InnoDB
+// evaluates an UPDATE's WHERE clause on the newest committed row, under
+// the row's lock, not on the statement's snapshot. MySQL reports the rows
+// an UPDATE changed rather than those it matched (unless the client sets
+// CLIENT_FOUND_ROWS); a Guard's writes always change the row, since each
+// has a new State.Write, and an Update that would change nothing is
+// settled by a read. The first write of an account is an INSERT IGNORE.
+// Replacing the recovery hashes locks the account's row with SELECT ... FOR
+// UPDATE first. A statement or transaction that InnoDB rolled back (a
+// deadlock, a lock wait timeout) is run again, up to 10 times.
 type SQLStore struct {
 	db   *sql.DB
 	stmt sqlStatements
