@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -52,6 +53,9 @@ func (s *redisServer) start() {
 	_, port, _ := net.SplitHostPort(s.addr)
 	s.cmd = exec.Command(s.bin, "--port", port, "--bind", "127.0.0.1", "--save", "",
 		"--appendonly", "yes", "--appendfsync", "always", "--dir", s.dir, "--logfile", "redis.log")
+	// A group of its own, so that a crash takes any child it forked (an
+	// AOF rewrite) with it.
+	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(s.t, s.cmd.Start())
 	c := redis.NewClient(&redis.Options{Addr: s.addr, MaxRetries: -1})
 	defer c.Close()
@@ -74,7 +78,7 @@ func (s *redisServer) runID() string {
 // crash kills the server with SIGKILL: nothing is flushed on the way out.
 func (s *redisServer) crash() {
 	if s.cmd != nil {
-		s.cmd.Process.Kill()
+		syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 		s.cmd.Wait()
 		s.cmd = nil
 	}
