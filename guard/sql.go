@@ -4,7 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math/rand/v2"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -58,13 +61,47 @@ import (
 //
 // With PostgreSQL (github.com/jackc/pgx/v5/stdlib, driver "pgx") no setting
 // is needed.
+//
+// # MySQL and MariaDB
+//
+// [NewMySQLStore] makes the same store in MySQL's dialect, for MySQL 8 and
+// MariaDB 10.6 and later, with any driver (github.com/go-sql-driver/mysql:
+// driver "mysql"; add interpolateParams=true to its DSN to save a round
+// trip per statement). Its tables, which [SQLStore.CreateTable] creates:
+//
+//	CREATE TABLE NAME (
+//		account    VARBINARY(512) NOT NULL PRIMARY KEY,
+//		next       BIGINT NOT NULL, drift BIGINT NOT NULL, failures INTEGER NOT NULL,
+//		not_before BIGINT NOT NULL, devices BIGINT NOT NULL, write_id BIGINT NOT NULL
+//	) ENGINE=InnoDB;
+//	CREATE TABLE NAME_recovery (
+//		account VARBINARY(512) NOT NULL,
+//		hash    VARBINARY(128) NOT NULL,
+//		PRIMARY KEY (account, hash)
+//	) ENGINE=InnoDB;
+//
+// VARBINARY compares bytes, whatever the server's collation (a utf8mb4
+// column would take "Alice", "alice" and "alice " for one account);
+// longer accounts and hashes are refused, not cut short. No earlier
+// release had a MySQL table, so there is nothing to upgrade.
+//
+// The compare-and-swap holds at MySQL's default REPEATABLE READ: InnoDB
+// evaluates an UPDATE's WHERE clause on the newest committed row, under
+// the row's lock, not on the statement's snapshot. MySQL reports the rows
+// an UPDATE changed rather than those it matched (unless the client sets
+// CLIENT_FOUND_ROWS); a Guard's writes always change the row, since each
+// has a new State.Write, and an Update that would change nothing is
+// settled by a read. The first write of an account is an INSERT IGNORE.
+// Replacing the recovery hashes locks the account's row with SELECT ... FOR
+// UPDATE first. A statement or transaction that InnoDB rolled back (a
+// deadlock, a lock wait timeout) is run again, up to 10 times.
 type SQLStore struct {
 	db   *sql.DB
 	stmt sqlStatements
 }
 
 // sqlStatements holds the SQL text of each operation, with the table names
-// quoted in.
+// quoted in, and what differs between the dialects beyond the text.
 type sqlStatements struct {
 	table                                   string // quoted
 	upgrade                                 []string
@@ -72,52 +109,190 @@ type sqlStatements struct {
 	load, update, insert                    string
 	listRecovery, deleteRecovery, clearAll  string
 	addRecovery, countRecovery, lockAccount string
+	// mysql: retry what InnoDB rolled back (a deadlock, a lock wait
+	// timeout), refuse values longer than the columns, and read a zero
+	// RowsAffected of an Update that changes nothing as a match.
+	mysql bool
 }
 
 // maxTableName leaves room for the "_recovery" suffix within PostgreSQL's
-// 63-byte identifiers.
+// 63-byte identifiers (MySQL's are 64).
 const maxTableName = 63 - len("_recovery")
 
 // NewSQLStore returns a store that keeps its state in table (and the
-// recovery hashes in table_recovery). The name must be an SQL identifier:
-// an ASCII letter or '_', then letters, digits or '_', at most 54 bytes. It
-// is used quoted, so its case is kept.
+// recovery hashes in table_recovery), on SQLite or PostgreSQL. The name
+// must be an SQL identifier: an ASCII letter or '_', then letters, digits
+// or '_', at most 54 bytes. It is used quoted, so its case is kept.
 func NewSQLStore(db *sql.DB, table string) (*SQLStore, error) {
-	if db == nil {
-		return nil, &ConfigError{Field: "db", Reason: "nil"}
-	}
-	if !isIdentifier(table) {
-		return nil, &ConfigError{Field: "table", Reason: "not an SQL identifier of at most 54 ASCII letters, digits and underscores"}
+	if err := checkStore(db, table); err != nil {
+		return nil, err
 	}
 	t, r := `"`+table+`"`, `"`+table+`_recovery"`
-	return &SQLStore{db: db, stmt: sqlStatements{
+	st := commonStatements(t, r)
+	st.upgrade = []string{
+		`ALTER TABLE ` + t + ` RENAME COLUMN last TO next`,
+		`UPDATE ` + t + ` SET next = next + 1 WHERE next <> 0`,
+		`ALTER TABLE ` + t + ` ADD COLUMN drift BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE ` + t + ` ADD COLUMN devices BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE ` + t + ` ADD COLUMN write_id BIGINT NOT NULL DEFAULT 0`,
+	}
+	st.create = `CREATE TABLE IF NOT EXISTS ` + t + ` (account TEXT PRIMARY KEY, next BIGINT NOT NULL, ` +
+		`drift BIGINT NOT NULL, failures INTEGER NOT NULL, not_before BIGINT NOT NULL, ` +
+		`devices BIGINT NOT NULL, write_id BIGINT NOT NULL)`
+	st.createRecovery = `CREATE TABLE IF NOT EXISTS ` + r + ` (account TEXT NOT NULL, hash TEXT NOT NULL, ` +
+		`PRIMARY KEY (account, hash))`
+	st.insert = `INSERT ` + st.insert + ` ON CONFLICT (account) DO NOTHING`
+	st.lockAccount = `UPDATE ` + t + ` SET failures = failures WHERE account = ?`
+	for _, q := range []*string{&st.load, &st.update, &st.insert, &st.listRecovery, &st.deleteRecovery,
+		&st.clearAll, &st.addRecovery, &st.countRecovery, &st.lockAccount} {
+		*q = numbered(*q)
+	}
+	return &SQLStore{db: db, stmt: st}, nil
+}
+
+// The MySQL store's column sizes: InnoDB keys hold at most 3072 bytes
+// (767 in the old COMPACT row format), and the recovery table's key is
+// both columns. Longer values are refused before any statement, rather
+// than cut short by a server outside strict mode.
+const (
+	mysqlMaxAccount = 512
+	mysqlMaxHash    = 128
+)
+
+// NewMySQLStore returns a store like [NewSQLStore]'s on MySQL 8 or
+// MariaDB 10.6 and later, through any database/sql driver of MySQL's
+// protocol (github.com/go-sql-driver/mysql: driver "mysql"). It keeps the
+// same columns in InnoDB tables; accounts are VARBINARY, compared byte for
+// byte whatever the server's collation, and at most 512 bytes; recovery
+// hashes at most 128. See [SQLStore] for the tables and what the store
+// does under MySQL's REPEATABLE READ.
+func NewMySQLStore(db *sql.DB, table string) (*SQLStore, error) {
+	if err := checkStore(db, table); err != nil {
+		return nil, err
+	}
+	t, r := "`"+table+"`", "`"+table+"_recovery`"
+	st := commonStatements(t, r)
+	st.mysql = true
+	st.create = `CREATE TABLE IF NOT EXISTS ` + t + ` (account VARBINARY(` + strconv.Itoa(mysqlMaxAccount) + `) NOT NULL PRIMARY KEY, ` +
+		`next BIGINT NOT NULL, drift BIGINT NOT NULL, failures INTEGER NOT NULL, not_before BIGINT NOT NULL, ` +
+		`devices BIGINT NOT NULL, write_id BIGINT NOT NULL) ENGINE=InnoDB`
+	st.createRecovery = `CREATE TABLE IF NOT EXISTS ` + r + ` (account VARBINARY(` + strconv.Itoa(mysqlMaxAccount) + `) NOT NULL, ` +
+		`hash VARBINARY(` + strconv.Itoa(mysqlMaxHash) + `) NOT NULL, PRIMARY KEY (account, hash)) ENGINE=InnoDB`
+	// IGNORE turns only the duplicate key into "0 rows": every value is
+	// an int64 of a BIGINT column, and the account's length was checked.
+	st.insert = `INSERT IGNORE ` + st.insert
+	st.lockAccount = `SELECT account FROM ` + t + ` WHERE account = ? FOR UPDATE`
+	return &SQLStore{db: db, stmt: st}, nil
+}
+
+// fits refuses an account or hash too long for the MySQL store's columns.
+func (s *SQLStore) fits(account, hash string) error {
+	switch {
+	case !s.stmt.mysql:
+		return nil
+	case len(account) > mysqlMaxAccount:
+		return &ConfigError{Field: "account", Reason: "longer than the MySQL store's " + strconv.Itoa(mysqlMaxAccount) + " bytes"}
+	case len(hash) > mysqlMaxHash:
+		return &ConfigError{Field: "recovery hash", Reason: "longer than the MySQL store's " + strconv.Itoa(mysqlMaxHash) + " bytes"}
+	}
+	return nil
+}
+
+// arg is an account or hash as a statement's argument. MySQL gets bytes,
+// which drivers send as binary: a string would be read in the
+// connection's character set, which may refuse or convert bytes that are
+// not valid UTF-8.
+func (s *SQLStore) arg(v string) any {
+	if s.stmt.mysql {
+		return []byte(v)
+	}
+	return v
+}
+
+// mysqlTries bounds how often the MySQL store runs a statement or a
+// transaction that InnoDB rolled back.
+const mysqlTries = 10
+
+// retry runs op, and on MySQL runs it again while InnoDB reports that it
+// rolled op back: a deadlock (error 1213), a lock wait timeout (1205), or
+// a row changed under MariaDB's innodb_snapshot_isolation (1020). Nothing
+// of op was committed then, so running it again is safe.
+func (s *SQLStore) retry(ctx context.Context, op func() error) error {
+	for try := 1; ; try++ {
+		err := op()
+		if err == nil || !s.stmt.mysql || !rolledBack(err) || try == mysqlTries {
+			return err
+		}
+		if err := sleep(ctx, time.Duration(rand.N(1<<min(try, 6)))*time.Millisecond+time.Millisecond); err != nil {
+			return err
+		}
+	}
+}
+
+// rolledBack reports whether err is MySQL's word that it rolled the
+// statement back. The server's message says so in its own words, whatever
+// the driver; the library imports none to read the error number.
+func rolledBack(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "try restarting transaction") || // 1213, 1205
+		strings.Contains(msg, "Record has changed since last read") // 1020
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func checkStore(db *sql.DB, table string) error {
+	if db == nil {
+		return &ConfigError{Field: "db", Reason: "nil"}
+	}
+	if !isIdentifier(table) {
+		return &ConfigError{Field: "table", Reason: "not an SQL identifier of at most 54 ASCII letters, digits and underscores"}
+	}
+	return nil
+}
+
+// commonStatements are the statements every dialect shares, with '?'
+// placeholders; the insert lacks its conflict clause.
+func commonStatements(t, r string) sqlStatements {
+	return sqlStatements{
 		table: t,
-		upgrade: []string{
-			`ALTER TABLE ` + t + ` RENAME COLUMN last TO next`,
-			`UPDATE ` + t + ` SET next = next + 1 WHERE next <> 0`,
-			`ALTER TABLE ` + t + ` ADD COLUMN drift BIGINT NOT NULL DEFAULT 0`,
-			`ALTER TABLE ` + t + ` ADD COLUMN devices BIGINT NOT NULL DEFAULT 0`,
-			`ALTER TABLE ` + t + ` ADD COLUMN write_id BIGINT NOT NULL DEFAULT 0`,
-		},
-		create: `CREATE TABLE IF NOT EXISTS ` + t + ` (account TEXT PRIMARY KEY, next BIGINT NOT NULL, ` +
-			`drift BIGINT NOT NULL, failures INTEGER NOT NULL, not_before BIGINT NOT NULL, ` +
-			`devices BIGINT NOT NULL, write_id BIGINT NOT NULL)`,
-		createRecovery: `CREATE TABLE IF NOT EXISTS ` + r + ` (account TEXT NOT NULL, hash TEXT NOT NULL, ` +
-			`PRIMARY KEY (account, hash))`,
-		load: `SELECT next, drift, failures, not_before, devices, write_id FROM ` + t + ` WHERE account = $1`,
-		update: `UPDATE ` + t + ` SET next = $1, drift = $2, failures = $3, not_before = $4, devices = $5, write_id = $6 ` +
-			`WHERE account = $7 AND next = $8 AND drift = $9 AND failures = $10 AND not_before = $11 ` +
-			`AND devices = $12 AND write_id = $13`,
-		insert: `INSERT INTO ` + t + ` (account, next, drift, failures, not_before, devices, write_id) ` +
-			`VALUES ($1, $2, $3, $4, $5, $6, $7) ` +
-			`ON CONFLICT (account) DO NOTHING`,
-		listRecovery:   `SELECT hash FROM ` + r + ` WHERE account = $1`,
-		deleteRecovery: `DELETE FROM ` + r + ` WHERE account = $1 AND hash = $2`,
-		clearAll:       `DELETE FROM ` + r + ` WHERE account = $1`,
-		addRecovery:    `INSERT INTO ` + r + ` (account, hash) VALUES ($1, $2)`,
-		countRecovery:  `SELECT COUNT(*) FROM ` + r + ` WHERE account = $1`,
-		lockAccount:    `UPDATE ` + t + ` SET failures = failures WHERE account = $1`,
-	}}, nil
+		load:  `SELECT next, drift, failures, not_before, devices, write_id FROM ` + t + ` WHERE account = ?`,
+		update: `UPDATE ` + t + ` SET next = ?, drift = ?, failures = ?, not_before = ?, devices = ?, write_id = ? ` +
+			`WHERE account = ? AND next = ? AND drift = ? AND failures = ? AND not_before = ? ` +
+			`AND devices = ? AND write_id = ?`,
+		insert: `INTO ` + t + ` (account, next, drift, failures, not_before, devices, write_id) ` +
+			`VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		listRecovery:   `SELECT hash FROM ` + r + ` WHERE account = ?`,
+		deleteRecovery: `DELETE FROM ` + r + ` WHERE account = ? AND hash = ?`,
+		clearAll:       `DELETE FROM ` + r + ` WHERE account = ?`,
+		addRecovery:    `INSERT INTO ` + r + ` (account, hash) VALUES (?, ?)`,
+		countRecovery:  `SELECT COUNT(*) FROM ` + r + ` WHERE account = ?`,
+	}
+}
+
+// numbered rewrites q's '?' placeholders as $1, $2, ... (the statements
+// hold no other '?').
+func numbered(q string) string {
+	var b strings.Builder
+	n := 0
+	for _, c := range q {
+		if c != '?' {
+			b.WriteRune(c)
+			continue
+		}
+		n++
+		b.WriteString("$" + strconv.Itoa(n))
+	}
+	return b.String()
 }
 
 func isIdentifier(s string) bool {
@@ -167,7 +342,7 @@ func (s *SQLStore) createOnce(ctx context.Context, q string) error {
 // servers may start at once: the second one's rename fails once the
 // first has committed, and it finds the table new.
 func (s *SQLStore) upgrade(ctx context.Context) error {
-	if !s.hasColumn(ctx, "last") {
+	if len(s.stmt.upgrade) == 0 || !s.hasColumn(ctx, "last") {
 		return nil
 	}
 	tx, err := s.db.BeginTx(ctx, nil)
@@ -227,8 +402,11 @@ func (r sqlState) state() State {
 
 // Load returns the account's state, the zero State if it has no row.
 func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
+	if err := s.fits(account, ""); err != nil {
+		return State{}, err
+	}
 	var r sqlState
-	err := s.db.QueryRowContext(ctx, s.stmt.load, account).Scan(&r.next, &r.drift, &r.failures, &r.notBefore, &r.devices, &r.write)
+	err := s.db.QueryRowContext(ctx, s.stmt.load, s.arg(account)).Scan(&r.next, &r.drift, &r.failures, &r.notBefore, &r.devices, &r.write)
 	if errors.Is(err, sql.ErrNoRows) {
 		return State{}, nil
 	}
@@ -242,13 +420,35 @@ func (s *SQLStore) Load(ctx context.Context, account string) (State, error) {
 // statement. An account with no row holds the zero State: the first write
 // inserts the row, and of two processes that race to do so one wins.
 func (s *SQLStore) Update(ctx context.Context, account string, old, new State) (bool, error) {
+	if err := s.fits(account, ""); err != nil {
+		return false, err
+	}
+	var ok bool
+	err := s.retry(ctx, func() (err error) {
+		ok, err = s.update(ctx, account, old, new)
+		return err
+	})
+	return ok, err
+}
+
+func (s *SQLStore) update(ctx context.Context, account string, old, new State) (bool, error) {
 	o, n := toSQL(old), toSQL(new)
-	args := append(append(n.columns(), account), o.columns()...)
+	args := append(append(n.columns(), s.arg(account)), o.columns()...)
 	res, err := s.db.ExecContext(ctx, s.stmt.update, args...)
-	if ok, err := oneRow(res, err); ok || err != nil || !old.Equal(State{}) {
+	if ok, err := oneRow(res, err); ok || err != nil {
 		return ok, err
 	}
-	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, append([]any{account}, n.columns()...)...))
+	if s.stmt.mysql && old.Equal(new) {
+		// MySQL counts the rows an UPDATE changed, not those it matched
+		// (unless the client sets CLIENT_FOUND_ROWS), and this one changed
+		// nothing. A Guard's writes never get here: each has a new Write.
+		cur, err := s.Load(ctx, account)
+		return err == nil && cur.Equal(old), err
+	}
+	if !old.Equal(State{}) {
+		return false, nil
+	}
+	return oneRow(s.db.ExecContext(ctx, s.stmt.insert, append([]any{s.arg(account)}, n.columns()...)...))
 }
 
 // oneRow reports whether a statement changed exactly one row.
@@ -261,36 +461,57 @@ func oneRow(res sql.Result, err error) (bool, error) {
 }
 
 // SetRecoveryHashes replaces the account's recovery code hashes in one
-// transaction. It first takes the lock of the account's state row (a
-// no-op UPDATE, after inserting the zero state if there is no row): at
-// READ COMMITTED, PostgreSQL's DELETE would otherwise not see rows that a
-// concurrent replacement inserts, and both sets would survive.
+// transaction. It first takes the lock of the account's state row (after
+// inserting the zero state if there is no row): at READ COMMITTED,
+// PostgreSQL's DELETE would otherwise not see rows that a concurrent
+// replacement inserts, and both sets would survive. MySQL's REPEATABLE READ
+// would lock the gap instead, and deadlock two replacements more often.
 func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes []string) error {
 	set := slices.Clone(hashes)
 	slices.Sort(set)
+	set = slices.Compact(set)
+	for _, h := range set {
+		if err := s.fits(account, h); err != nil {
+			return err
+		}
+	}
+	if err := s.fits(account, ""); err != nil {
+		return err
+	}
+	return s.retry(ctx, func() error { return s.setRecovery(ctx, account, set) })
+}
+
+func (s *SQLStore) setRecovery(ctx context.Context, account string, set []string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	for _, q := range []struct {
-		sql  string
-		args []any
-	}{
-		{s.stmt.insert, []any{account, 0, 0, 0, 0, 0, 0}},
-		{s.stmt.lockAccount, []any{account}},
-		{s.stmt.clearAll, []any{account}},
-	} {
-		if _, err := tx.ExecContext(ctx, q.sql, q.args...); err != nil {
-			return err
-		}
+	if _, err := tx.ExecContext(ctx, s.stmt.insert, s.arg(account), 0, 0, 0, 0, 0, 0); err != nil {
+		return err
 	}
-	for _, h := range slices.Compact(set) {
-		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, account, h); err != nil {
+	if err := s.lockAccount(ctx, tx, account); err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, s.stmt.clearAll, s.arg(account)); err != nil {
+		return err
+	}
+	for _, h := range set {
+		if _, err := tx.ExecContext(ctx, s.stmt.addRecovery, s.arg(account), s.arg(h)); err != nil {
 			return err
 		}
 	}
 	return tx.Commit()
+}
+
+// lockAccount takes the lock of the account's state row until tx ends.
+func (s *SQLStore) lockAccount(ctx context.Context, tx *sql.Tx, account string) error {
+	if !s.stmt.mysql {
+		_, err := tx.ExecContext(ctx, s.stmt.lockAccount, s.arg(account))
+		return err
+	}
+	var got []byte
+	return tx.QueryRowContext(ctx, s.stmt.lockAccount, s.arg(account)).Scan(&got)
 }
 
 // ConsumeRecoveryHash reads the account's set, matches hash against all of
@@ -298,32 +519,51 @@ func (s *SQLStore) SetRecoveryHashes(ctx context.Context, account string, hashes
 // step: of two processes that both matched, one deletes the row and the
 // other finds it gone.
 func (s *SQLStore) ConsumeRecoveryHash(ctx context.Context, account, hash string) (bool, error) {
-	rows, err := s.db.QueryContext(ctx, s.stmt.listRecovery, account)
-	if err != nil {
+	if err := s.fits(account, ""); err != nil {
 		return false, err
 	}
-	var set []string
-	for rows.Next() {
-		var h string
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
-			return false, err
-		}
-		set = append(set, h)
-	}
-	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+	set, err := s.listRecovery(ctx, account)
+	if err != nil {
 		return false, err
 	}
 	i := matchHash(set, hash)
 	if i < 0 {
 		return false, nil
 	}
-	return oneRow(s.db.ExecContext(ctx, s.stmt.deleteRecovery, account, set[i]))
+	var ok bool
+	err = s.retry(ctx, func() (err error) {
+		ok, err = oneRow(s.db.ExecContext(ctx, s.stmt.deleteRecovery, s.arg(account), s.arg(set[i])))
+		return err
+	})
+	return ok, err
+}
+
+func (s *SQLStore) listRecovery(ctx context.Context, account string) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, s.stmt.listRecovery, s.arg(account))
+	if err != nil {
+		return nil, err
+	}
+	var set []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		set = append(set, h)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return nil, err
+	}
+	return set, nil
 }
 
 // CountRecoveryHashes returns how many hashes the account has left.
 func (s *SQLStore) CountRecoveryHashes(ctx context.Context, account string) (int, error) {
+	if err := s.fits(account, ""); err != nil {
+		return 0, err
+	}
 	var n int
-	err := s.db.QueryRowContext(ctx, s.stmt.countRecovery, account).Scan(&n)
+	err := s.db.QueryRowContext(ctx, s.stmt.countRecovery, s.arg(account)).Scan(&n)
 	return n, err
 }

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	_ "github.com/go-sql-driver/mysql"
 	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/otpkit/otp"
 	"github.com/otpkit/otp/guard"
@@ -24,6 +25,11 @@ import (
 // postgresDSNVar names the environment variable with the DSN of a
 // PostgreSQL server for the tests; .ci/run starts one and sets it.
 const postgresDSNVar = "OTP_TEST_POSTGRES_DSN"
+
+// mysqlDSNVar names the environment variable with the DSN of a MySQL or
+// MariaDB server for the tests (go-sql-driver/mysql's form, such as
+// otp@tcp(127.0.0.1:3306)/otp); .ci/run starts a MariaDB and sets it.
+const mysqlDSNVar = "OTP_TEST_MYSQL_DSN"
 
 // sqliteDSN is how the tests, like the guard package doc, open SQLite:
 // waiting on a busy database instead of failing, and in WAL mode.
@@ -47,9 +53,25 @@ func (d testDB) open(t testing.TB) *sql.DB {
 
 func (d testDB) store(t testing.TB, db *sql.DB) *guard.SQLStore {
 	t.Helper()
-	s, err := guard.NewSQLStore(db, d.table)
+	s, err := newSQLStore(d.driver, db, d.table)
 	require.NoError(t, err)
 	return s
+}
+
+// newSQLStore is the SQLStore of the driver's dialect.
+func newSQLStore(driver string, db *sql.DB, table string) (*guard.SQLStore, error) {
+	if driver == "mysql" {
+		return guard.NewMySQLStore(db, table)
+	}
+	return guard.NewSQLStore(db, table)
+}
+
+// quote returns the table name quoted as the driver's dialect does.
+func (d testDB) quote(name string) string {
+	if d.driver == "mysql" {
+		return "`" + name + "`"
+	}
+	return `"` + name + `"`
 }
 
 // created returns a store on d whose tables exist.
@@ -84,27 +106,37 @@ func serverDSN(t testing.TB, variable string) string {
 func newPostgresDB(t testing.TB) testDB {
 	t.Helper()
 	d := testDB{driver: "pgx", dsn: serverDSN(t, postgresDSNVar), table: freshTable()}
-	t.Cleanup(func() { d.drop(`"`) })
+	t.Cleanup(d.drop)
+	return d
+}
+
+// newMySQLDB returns a fresh table on the server that mysqlDSNVar names,
+// dropped after the test.
+func newMySQLDB(t testing.TB) testDB {
+	t.Helper()
+	d := testDB{driver: "mysql", dsn: serverDSN(t, mysqlDSNVar), table: freshTable()}
+	t.Cleanup(d.drop)
 	return d
 }
 
 func freshTable() string { return "otp_test_" + strings.ToLower(rand.Text()[:12]) }
 
-// drop removes the test's tables, quoted with q.
-func (d testDB) drop(q string) {
+// drop removes the test's tables.
+func (d testDB) drop() {
 	db, err := sql.Open(d.driver, d.dsn)
 	if err != nil {
 		return
 	}
 	defer db.Close()
-	db.Exec(`DROP TABLE IF EXISTS ` + q + d.table + `_recovery` + q)
-	db.Exec(`DROP TABLE IF EXISTS ` + q + d.table + q)
+	db.Exec(`DROP TABLE IF EXISTS ` + d.quote(d.table+`_recovery`))
+	db.Exec(`DROP TABLE IF EXISTS ` + d.quote(d.table))
 }
 
 // sqlDatabases are the databases every SQLStore test runs on.
 var sqlDatabases = map[string]func(testing.TB) testDB{
 	"sqlite":   newSQLiteDB,
 	"postgres": newPostgresDB,
+	"mysql":    newMySQLDB,
 }
 
 // fixedNow is a clock stopped at at.
@@ -139,6 +171,8 @@ func outcome(err error) string {
 	switch {
 	case err == nil:
 		return "ok"
+	case errors.Is(err, guard.ErrOutcomeUnknown):
+		return "unknown"
 	case errors.Is(err, otp.ErrReplayed):
 		return "replayed"
 	case errors.Is(err, otp.ErrInvalidCode):

@@ -2,9 +2,17 @@ module github.com/otpkit/otp/integration
 
 go 1.26.0
 
-require github.com/stretchr/testify v1.12.1
+require (
+	github.com/go-sql-driver/mysql v1.10.2
+	github.com/otpkit/otp v0.0.0
+	github.com/otpkit/otp/guard/redisstore v0.0.0
+	github.com/redis/go-redis/v9 v9.23.0
+	github.com/stretchr/testify v1.12.1
+)
 
 require (
+	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/google/uuid v1.6.0 // indirect
 	github.com/jackc/pgpassfile v1.0.0 // indirect
@@ -13,6 +21,7 @@ require (
 	github.com/mattn/go-isatty v0.0.24 // indirect
 	github.com/ncruces/go-strftime v1.1.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	go.uber.org/atomic v1.12.0 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/sync v0.24.0 // indirect
 	golang.org/x/sys v0.49.0 // indirect
@@ -20,6 +29,7 @@ require (
 	modernc.org/libc v1.80.1 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
+	rsc.io/qr v0.2.0 // indirect
 )
 
 // The Guard's SQLStore on real databases. The library speaks database/sql
@@ -30,3 +40,5 @@ require (
 )
 
 replace github.com/otpkit/otp => ../
+
+replace github.com/otpkit/otp/guard/redisstore => ../guard/redisstore

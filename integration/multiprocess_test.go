@@ -3,7 +3,6 @@ package integration
 import (
 	"bufio"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,12 +21,17 @@ import (
 // childEnv configures a child process of the multi-process tests.
 const childEnv = "OTP_GUARD_CHILD"
 
-// childTask is what one child process does: open the database, say ready,
+// childTask is what one child process does: open the store (an SQL
+// database, or Redis when Driver is "redis"), say ready,
 // wait for the go, then make its attempts from several goroutines.
 type childTask struct {
 	Driver, DSN, Table string
 	Now                int64 // Unix nanoseconds, the Guard's fixed clock
 	Attempts           []childAttempt
+	// Workers, if not 0, makes the attempts from that many goroutines,
+	// each result written as soon as it is known (for a parent that kills
+	// the child mid-run), instead of all at once and written at the end.
+	Workers int
 }
 
 // childAttempt is one attempt of a child process. Result lines name the
@@ -46,28 +50,23 @@ func TestMultiProcessChild(t *testing.T) {
 	}
 	var task childTask
 	require.NoError(t, json.Unmarshal([]byte(spec), &task))
-	db, err := sql.Open(task.Driver, task.DSN)
+	store, closer, err := openStore(task.Driver, task.DSN, task.Table)
 	require.NoError(t, err)
-	defer db.Close()
-	store, err := guard.NewSQLStore(db, task.Table)
+	defer closer.Close()
+	_, err = store.Load(context.Background(), "ping")
 	require.NoError(t, err)
-	require.NoError(t, db.Ping())
 	g := &guard.Guard{Store: store, Now: func() time.Time { return time.Unix(0, task.Now) }, Policy: racePolicy}
 	fmt.Println("ready")
 	_, err = io.Copy(io.Discard, os.Stdin) // the go signal is the end of stdin
 	require.NoError(t, err)
+	if task.Workers > 0 {
+		streamAttempts(g, task)
+		return
+	}
 	results := make([]string, len(task.Attempts))
 	var wg sync.WaitGroup
 	for i, a := range task.Attempts {
-		wg.Go(func() {
-			var err error
-			if a.Recovery {
-				err = g.UseRecoveryCode(context.Background(), a.Account, a.Code)
-			} else {
-				err = g.VerifyTOTP(context.Background(), a.Account, guardTOTP, a.Code)
-			}
-			results[i] = a.Account + " " + outcome(err)
-		})
+		wg.Go(func() { results[i] = a.Account + " " + outcome(a.make(g)) })
 	}
 	wg.Wait()
 	for _, r := range results {
@@ -75,15 +74,47 @@ func TestMultiProcessChild(t *testing.T) {
 	}
 }
 
-// raceProcesses starts one child process per task, lets them all go at
-// once, and returns how many attempts ended in each outcome.
-func raceProcesses(t *testing.T, tasks []childTask) map[string]int {
-	t.Helper()
-	type child struct {
-		cmd   *exec.Cmd
-		stdin interface{ Close() error }
-		out   *bufio.Scanner
+func (a childAttempt) make(g *guard.Guard) error {
+	if a.Recovery {
+		return g.UseRecoveryCode(context.Background(), a.Account, a.Code)
 	}
+	return g.VerifyTOTP(context.Background(), a.Account, guardTOTP, a.Code)
+}
+
+// streamAttempts makes the task's attempts from task.Workers goroutines and
+// writes each result at once (os.Stdout is unbuffered).
+func streamAttempts(g *guard.Guard, task childTask) {
+	next := make(chan childAttempt)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range task.Workers {
+		wg.Go(func() {
+			for a := range next {
+				r := a.Account + " " + outcome(a.make(g))
+				mu.Lock()
+				fmt.Println("result", r)
+				mu.Unlock()
+			}
+		})
+	}
+	for _, a := range task.Attempts {
+		next <- a
+	}
+	close(next)
+	wg.Wait()
+}
+
+// child is a running child process of the multi-process tests.
+type child struct {
+	cmd   *exec.Cmd
+	stdin interface{ Close() error }
+	out   *bufio.Scanner
+}
+
+// startChildren starts one child process per task, waits until each is
+// ready, and lets them all go at once.
+func startChildren(t *testing.T, tasks []childTask) []child {
+	t.Helper()
 	children := make([]child, len(tasks))
 	for i, task := range tasks {
 		spec, err := json.Marshal(task)
@@ -105,8 +136,15 @@ func raceProcesses(t *testing.T, tasks []childTask) map[string]int {
 	for _, c := range children {
 		require.NoError(t, c.stdin.Close()) // the go signal: stdin reaches EOF
 	}
+	return children
+}
+
+// raceProcesses starts one child process per task, lets them all go at
+// once, and returns how many attempts ended in each outcome.
+func raceProcesses(t *testing.T, tasks []childTask) map[string]int {
+	t.Helper()
 	counts := map[string]int{}
-	for _, c := range children {
+	for _, c := range startChildren(t, tasks) {
 		for c.out.Scan() {
 			if r, ok := strings.CutPrefix(c.out.Text(), "result "); ok {
 				counts[r]++
@@ -128,15 +166,15 @@ func scanUntil(s *bufio.Scanner, want string) bool {
 }
 
 // TestGuardMultiProcess races the same code, and wrong codes, from several
-// OS processes on one SQLite file and on one PostgreSQL table.
+// OS processes on one SQLite file, one PostgreSQL or MySQL table, and one Redis.
 func TestGuardMultiProcess(t *testing.T) {
 	t.Parallel()
 	const procs, perProc = 4, 5
-	for name, newDB := range sqlDatabases {
+	for name, newDB := range storeDatabases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d := newDB(t)
-			d.created(t)
+			d.prepared(t)
 			now := at1111111109
 			code := mustCode(t, now)
 			bad := wrongCode(t, now)
@@ -150,7 +188,7 @@ func TestGuardMultiProcess(t *testing.T) {
 			const n = procs * perProc
 			got := raceProcesses(t, tasks)
 			assert.Equal(t, map[string]int{"alice ok": 1, "alice replayed": n - 1, "bob invalid": n}, got)
-			assertFailures(t, d.store(t, d.open(t)), map[string]int{"alice": n - 1, "bob": n})
+			assertFailures(t, d.handle(t), map[string]int{"alice": n - 1, "bob": n})
 		})
 	}
 }
@@ -168,11 +206,11 @@ func assertFailures(t *testing.T, s guard.Store, want map[string]int) {
 func TestUseRecoveryCodeMultiProcess(t *testing.T) {
 	t.Parallel()
 	const procs, perProc = 4, 3
-	for name, newDB := range sqlDatabases {
+	for name, newDB := range storeDatabases {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			d := newDB(t)
-			store := d.created(t)
+			store := d.prepared(t)
 			codes, err := guard.GenerateRecoveryCodes(2)
 			require.NoError(t, err)
 			g := &guard.Guard{Store: store}

@@ -88,6 +88,9 @@ func TestCreateTableUpgradesPreviousRelease(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			d := newDB(t)
+			if d.driver == "mysql" {
+				t.Skip("no release before this one kept a MySQL table")
+			}
 			db := d.open(t)
 			_, err := db.Exec(strings.Replace(previousRelease, "%s", d.table, 1))
 			require.NoError(t, err)
@@ -139,5 +142,34 @@ func BenchmarkGuardVerifyTOTPSQLite(b *testing.B) {
 		if err := g.VerifyTOTP(ctx, "user"+strconv.Itoa(i), guardTOTP, code); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestMySQLBinaryAccounts: accounts that are not UTF-8, or hold a NUL,
+// are kept apart byte for byte, through prepared and interpolated
+// statements alike.
+func TestMySQLBinaryAccounts(t *testing.T) {
+	t.Parallel()
+	for _, params := range []string{"", "interpolateParams=true"} {
+		t.Run("params="+params, func(t *testing.T) {
+			t.Parallel()
+			d := newMySQLDB(t)
+			if params != "" {
+				d.dsn += map[bool]string{true: "&", false: "?"}[strings.Contains(d.dsn, "?")] + params
+			}
+			s := d.created(t)
+			ctx := context.Background()
+			names := []string{"\xff", "\xfe", "\xc3", "\xc3\xa9", "e\u0301", "a\x00b", "a\x00c", "a", "a\\", "a'", "\x00"}
+			for i, n := range names {
+				ok, err := s.Update(ctx, n, guard.State{}, guard.State{Next: uint64(i + 1)})
+				require.NoError(t, err, "%q", n)
+				require.True(t, ok, "%q", n)
+			}
+			for i, n := range names {
+				st, err := s.Load(ctx, n)
+				require.NoError(t, err)
+				assert.Equal(t, uint64(i+1), st.Next, "%q", n)
+			}
+		})
 	}
 }
