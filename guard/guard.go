@@ -5,8 +5,7 @@
 //
 // # Use
 //
-// Give a [Guard] a [Store] ([SQLStore] on SQLite, PostgreSQL or MySQL,
-// [MemoryStore] in one process, or another that passes
+// Give a [Guard] a [Store] (see Stores below, or another that passes
 // [github.com/otpkit/otp/guard/storetest]) and verify every code through
 // it, with a stable account identifier:
 //
@@ -18,7 +17,30 @@
 // until the next attempt is checked; an attempt during that wait, or once
 // the account is locked, is refused unchecked ([ErrThrottled],
 // [ErrLocked]). Recovery codes ([GenerateRecoveryCodes],
-// [Guard.UseRecoveryCode]) share the count.
+// [Guard.UseRecoveryCode]) share the count; so do passwords and other
+// factors checked through [Guard.CheckFactor], and trusted devices
+// ([Guard.TrustDevice]) get counts of their own. Each account's clock
+// drift is learned ([Guard.VerifyTOTP], [Guard.ResyncTOTP]).
+//
+// # Stores
+//
+// Which store when, and what each survives:
+//
+//   - [MemoryStore]: one process (tests, command-line tools); a restart
+//     forgets everything, reopening the window's codes.
+//   - [SQLStore] on SQLite ([NewSQLStore]): one machine, any number of
+//     processes; survives crashes, each commit fsync'd.
+//   - [SQLStore] on PostgreSQL ([NewSQLStore]) or MySQL 8 and MariaDB 10.6+
+//     ([NewMySQLStore]): many machines; survives crashes with the
+//     engine's durable defaults, and a failover keeps what reached a
+//     synchronous standby.
+//   - Redis 7 or Valkey, Redis Cluster too
+//     ([github.com/otpkit/otp/guard/redisstore]): many machines; survives
+//     crashes only with appendonly yes and appendfsync always.
+//
+// A store that loses writes loses them silently: codes accepted in that
+// time are accepted again while in their window, and failures counted in
+// it are forgotten.
 //
 // # Errors
 //
@@ -29,6 +51,8 @@
 //     with the wait) and [ErrLocked].
 //   - Nothing committed: [*StoreError] wraps what the [Store] returned, and
 //     [ErrConflict] means concurrent attempts kept the state changing.
+//   - Nobody knows: [ErrOutcomeUnknown] (an [*OutcomeError]), the store
+//     failed after a write was sent and a reload could not settle it.
 //   - The program's own values: [*ConfigError], for [ErrInvalidConfig] (and
 //     [otp.ErrInvalidConfig]); a TOTP's or HOTP's bad setting is package
 //     otp's [otp.ConfigError].

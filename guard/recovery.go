@@ -139,7 +139,8 @@ func HashRecoveryCode(account, code string) (string, error) {
 }
 
 // RecoveryStore keeps each account's set of recovery code hashes.
-// [MemoryStore] and [SQLStore] implement it.
+// [MemoryStore], [SQLStore] and the Redis store of
+// [github.com/otpkit/otp/guard/redisstore] implement it.
 type RecoveryStore interface {
 	// SetRecoveryHashes replaces the account's whole set (an empty set
 	// removes it).
