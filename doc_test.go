@@ -156,8 +156,9 @@ func TestPackageDocListsEveryError(t *testing.T) {
 
 // serialTests may not run in parallel, each for its reason.
 var serialTests = map[string]string{
-	"TestMultiProcessChild": "a child process of the multi-process tests, not a test of its own",
-	"TestFIPS140Mode":       "a child process of TestFIPS140, not a test of its own",
+	"TestMultiProcessChild":      "a child process of the multi-process tests, not a test of its own",
+	"TestFIPS140Mode":            "a child process of TestFIPS140, not a test of its own",
+	"TestVerifyAllocatesNothing": "testing.AllocsPerRun refuses to run in a parallel test",
 }
 
 // TestTestsRunInParallel keeps `go test ./...` fast on a 2-core machine:

@@ -88,12 +88,13 @@ func periodOrDefault(d time.Duration) time.Duration {
 // checkPeriod is the rule for a period: a whole number of seconds, at
 // least one and at most MaxPeriod.
 func checkPeriod(d time.Duration) error {
-	seconds := strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s"
+	// The reason is written only on the way out: Verify allocates nothing.
+	seconds := func() string { return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s" }
 	switch {
 	case d < time.Second || d%time.Second != 0:
-		return &ConfigError{Field: "Period", Reason: seconds + " is not a positive whole number of seconds"}
+		return &ConfigError{Field: "Period", Reason: seconds() + " is not a positive whole number of seconds"}
 	case d > MaxPeriod:
-		return &ConfigError{Field: "Period", Reason: seconds + " is longer than MaxPeriod (" + maxPeriodSeconds + "s)"}
+		return &ConfigError{Field: "Period", Reason: seconds() + " is longer than MaxPeriod (" + maxPeriodSeconds + "s)"}
 	}
 	return nil
 }

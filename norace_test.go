@@ -1,0 +1,5 @@
+//go:build !race
+
+package otp
+
+const raceEnabled = false
