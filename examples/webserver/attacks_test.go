@@ -553,3 +553,58 @@ func TestOnlyTokenHashesStored(t *testing.T) {
 		assert.NotContains(t, stored, token)
 	}
 }
+
+// TestRestartNeedsPassword: while an enrolment is pending, starting over
+// (restart=1) makes a new secret, so it needs what starting did: the
+// password, and a current code while another factor is on. A stolen
+// session cookie alone cannot swap the pending secret for the thief's.
+func TestRestartNeedsPassword(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	steal := func(b *browser) *browser {
+		thief := h.browser()
+		thief.setCookie("session", b.cookie("session"))
+		return thief
+	}
+	pending := func(b *browser) []byte {
+		r := b.get("/enroll")
+		require.Equal(t, http.StatusOK, r.status, r.body)
+		return h.pageSecret(r.body)
+	}
+
+	owner := h.signup("olga", "password1")
+	secret := owner.startEnrolment(nil)
+	page := owner.get("/enroll").body
+	assert.Contains(t, page, `id="restart-password" name="password"`, "the Start over form asks for the password")
+	assert.NotContains(t, page, `id="restart-code"`, "and for no code while no factor is on")
+	thief := steal(owner)
+	for name, form := range map[string]url.Values{
+		"no password":    {"restart": {"1"}},
+		"wrong password": {"restart": {"1"}, "password": {"password2"}},
+	} {
+		r := thief.post("/enroll/start", form)
+		assert.Contains(t, []int{http.StatusUnauthorized, http.StatusTooManyRequests}, r.status, "%s: %s", name, r.body)
+		assert.Equal(t, secret, pending(owner), "%s: the pending secret is unchanged", name)
+	}
+
+	// Replacing an active factor: the password alone is not enough either.
+	owner.confirm(h.code(secret, 0))
+	h.clock.add(30 * time.Second)
+	replacement := owner.startEnrolment(url.Values{"code": {h.code(secret, 0)}})
+	assert.Contains(t, owner.get("/enroll").body, `id="restart-code" name="code"`, "replacing: a code too")
+	thief = steal(owner)
+	for name, form := range map[string]url.Values{
+		"no password":   {"restart": {"1"}},
+		"password only": {"restart": {"1"}, "password": {"password1"}},
+		"wrong code":    {"restart": {"1"}, "password": {"password1"}, "code": {"000000"}},
+	} {
+		r := thief.post("/enroll/start", form)
+		assert.Contains(t, []int{http.StatusBadRequest, http.StatusUnauthorized, http.StatusTooManyRequests}, r.status, "%s: %s", name, r.body)
+		assert.Equal(t, replacement, pending(owner), "%s: the pending secret is unchanged", name)
+	}
+	assert.Contains(t, h.logs.String(), `event="start enrolment" outcome=denied user=olga`)
+
+	h.clock.add(30 * time.Second)
+	restarted := owner.startEnrolment(url.Values{"restart": {"1"}, "code": {h.code(secret, 0)}})
+	assert.NotEqual(t, replacement, restarted, "with the password and a code, the owner starts over")
+}

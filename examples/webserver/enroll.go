@@ -50,6 +50,11 @@ func (a *app) showEnrolment(w http.ResponseWriter, r *http.Request, ses session,
 		a.fail(w, r, "open secret", err)
 		return
 	}
+	u, err := a.db.user(r.Context(), ses.user)
+	if err != nil {
+		a.fail(w, r, "user", err)
+		return
+	}
 	key := &otp.Key{Type: otp.TypeTOTP, Issuer: a.issuer, Account: ses.user, Secret: secret}
 	code, err := key.QR()
 	if err != nil {
@@ -58,15 +63,17 @@ func (a *app) showEnrolment(w http.ResponseWriter, r *http.Request, ses session,
 	}
 	a.render(w, r, status, "enroll", view{
 		Title: "Set up your authenticator", User: ses.user, Error: errText,
-		QR:      template.HTML(code.SVG()), // drawn here from the code's modules alone
-		URI:     template.URL(key.URI()),
-		Secret:  otp.FormatSecret(secret),
-		Expires: waitText(e.expires.Sub(a.now())),
+		HasFactor: u.factorID != "",          // starting over needs a code of the factor it replaces
+		QR:        template.HTML(code.SVG()), // drawn here from the code's modules alone
+		URI:       template.URL(key.URI()),
+		Secret:    otp.FormatSecret(secret),
+		Expires:   waitText(e.expires.Sub(a.now())),
 	})
 }
 
 // startEnrolment makes a pending secret, or goes back to the one this
-// session has (unless asked to start over).
+// session has (unless asked to start over). Every new secret needs the
+// password, and a current code while a factor is on: see reauthenticated.
 func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ses, ok := a.requireSession(w, r)
 	if !ok {
@@ -83,10 +90,11 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 		http.Redirect(w, r, "/enroll", http.StatusSeeOther)
 		return
 	}
-	if !pending {
-		if _, ok := a.reauthenticated(w, r, ses, form, "start enrolment"); !ok {
-			return
-		}
+	// Starting over makes a new secret as starting does, so it needs the
+	// same proof: otherwise a stolen session could swap the pending secret
+	// for one in the thief's app and confirm that.
+	if _, ok := a.reauthenticated(w, r, ses, form, "start enrolment"); !ok {
+		return
 	}
 	factorID := make([]byte, 16)
 	rand.Read(factorID)
