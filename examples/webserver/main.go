@@ -240,8 +240,17 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 				"gives (while rotating, set %s to the old key)", id, keyEnv, oldKeyEnv)
 		}
 	}
+	dk, err := deriveKey(current, deviceKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	nk, err := deriveKey(current, nameMACKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard.Guard{Store: guardStore, DeviceKey: dk, DeviceTTL: deviceMaxAge}
 	return &app{
-		issuer: issuer, db: store{db}, guard: &guard.Guard{Store: guardStore}, sealer: s,
+		issuer: issuer, db: store{db}, guard: g, sealer: s, nameKey: nk,
 		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
 		https: cfg.tlsCert != "" || cfg.behindProxy, proxied: cfg.behindProxy, loginFloor: loginFloor,
 	}, nil
