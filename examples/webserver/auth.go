@@ -24,7 +24,7 @@ const (
 	granted  verdict = iota
 	denied           // a wrong name, password or code, or a wait: the same answer for each
 	replayed         // the right code, used already: the user should wait for the next
-	locked           // too many wrong codes in a row: only an operator can unlock
+	locked           // too many failures in a row: only an operator unlocks, and trusted devices still get in
 	busy             // too many password checks at once: nothing was checked or counted
 )
 

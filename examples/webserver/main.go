@@ -18,7 +18,7 @@
 //	                     client's address to X-Forwarded-For
 //	-new-key             print a new sealing key and exit
 //	-rekey               re-seal every secret with the current key and exit
-//	-unlock USER         lift the lock on USER's codes and exit
+//	-unlock USER         lift the lock on USER's logins and exit
 //
 // # The sealing key
 //
@@ -95,7 +95,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		"a reverse proxy in front serves HTTPS and appends the client's address to X-Forwarded-For")
 	fs.BoolVar(&c.newKey, "new-key", false, "print a new sealing key (for "+keyEnv+") and exit")
 	fs.BoolVar(&c.rekey, "rekey", false, "re-seal every secret with the current key and exit")
-	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on the codes of `USER` and exit")
+	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on the logins of `USER` and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
