@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"embed"
@@ -37,6 +38,9 @@ type app struct {
 	// proxied: behind a reverse proxy, which appends the client's address
 	// to X-Forwarded-For.
 	proxied bool
+	// nameKey keys the MACs that stand for names without an account in
+	// the Guard's table (see unknownNameKey).
+	nameKey []byte
 	// loginFloor is the least time a login response takes, so that the
 	// time tells nothing about which check failed (see padUntil).
 	loginFloor time.Duration
@@ -170,6 +174,30 @@ func (a *app) setCookie(w http.ResponseWriter, base, value string, maxAge int) {
 		Name: a.cookieName(base), Value: value, Path: "/", MaxAge: maxAge,
 		HttpOnly: true, Secure: a.https, SameSite: http.SameSiteLaxMode,
 	})
+}
+
+// setDeviceCookie gives the browser its device token (see trustDevice),
+// as setCookie does but SameSite=Strict: the token only ever goes with
+// this site's own forms, never with a request another site starts.
+func (a *app) setDeviceCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: a.cookieName("device"), Value: token, Path: "/", MaxAge: int(deviceMaxAge / time.Second),
+		HttpOnly: true, Secure: a.https, SameSite: http.SameSiteStrictMode,
+	})
+}
+
+// Keys derived from the sealing key (HKDF-SHA256), each under a label of
+// its own, so that every instance has the same ones and no other secret
+// has to be kept. A new sealing key makes every device untrusted until
+// its next full login, and starts the counts of names without an account
+// afresh.
+const (
+	deviceKeyLabel  = "otp-webserver guard device key v1" // Guard.DeviceKey
+	nameMACKeyLabel = "otp-webserver unknown name key v1" // app.nameKey
+)
+
+func deriveKey(sealingKey []byte, label string) ([]byte, error) {
+	return hkdf.Key(sha256.New, sealingKey, nil, label, 32)
 }
 
 // newToken returns 256 random bits for a cookie, and the hash under

@@ -2,6 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -21,7 +24,7 @@ const (
 	granted  verdict = iota
 	denied           // a wrong name, password or code, or a wait: the same answer for each
 	replayed         // the right code, used already: the user should wait for the next
-	locked           // too many wrong codes in a row: only an operator can unlock
+	locked           // too many failures in a row: only an operator unlocks, and trusted devices still get in
 	busy             // too many password checks at once: nothing was checked or counted
 )
 
@@ -34,11 +37,10 @@ const busyText = "The server is busy checking other passwords. Wait a second, th
 // result is what a check found. reason is for the log, never for the
 // client: the client is told only the verdict and the wait.
 type result struct {
-	verdict     verdict
-	wait        time.Duration // when the next attempt will be checked; Retry-After
-	reason      string
-	user        user
-	knownDevice bool
+	verdict verdict
+	wait    time.Duration // when the next attempt will be checked; Retry-After
+	reason  string
+	user    user
 }
 
 // checkUserName reports whether name is a user name in its canonical form
@@ -67,15 +69,72 @@ func lookupName(typed string) string {
 	return typed
 }
 
-// secondFactor checks what a login needs besides the password, for a
-// user whose two-factor is on.
-type secondFactor func(ctx context.Context, u user) (result, error)
+// The login gate: one Guard state per user name, under loginKey, holds
+// everything a login is throttled by, and the factor's used steps.
+//
+//   - The password is checked with Guard.CheckFactor under that key (with
+//     Guard.Check when it is the whole login: no second factor), the code
+//     with Guard.VerifyTOTP and a recovery code with Guard.UseRecoveryCode
+//     under the same key. So while the state waits or is locked, the gate
+//     refuses before the password is hashed, and a right password gets
+//     the answer a wrong one does; a wrong password and a wrong code are
+//     each one failure in the same count; only the last factor's success
+//     clears it.
+//   - A name without an account goes through the same gate under a key
+//     of its own (unknownNameKey), with a check that hashes (as a real
+//     one does) and says no, so its answers, waits and lock are those of
+//     a wrong password.
+//   - The state's Next (the steps used) belongs to the active secret:
+//     confirming a new one carries the confirming code's step over with
+//     Guard.Enroll, which starts the drift afresh (a new phone), and
+//     clears the failures, as the full login that had to come first did.
+//     A pending secret is checked under a key of its own (enrolmentKey),
+//     which throttles guesses at its confirmation.
+//   - Trusted devices: a full login gives the browser a Guard.TrustDevice
+//     token (the device cookie); presented with Guard.WithDevice, its
+//     attempts are throttled in that device's own bucket, so a stranger
+//     who locks the name out does not lock out its owner's browsers.
+//
+// One key per user, not one per secret, is what makes the gate whole: a
+// per-secret key would need a second count for the password, and two
+// counts can disagree.
+//
+// name is an account's, in its canonical form.
+func (a *app) loginKey(name string) string { return "login:" + name }
 
-// checkCredentials is one attempt to prove to be name: the password delay
-// first, then the password, then, when two-factor is on, second (a code
-// or a recovery code, through the Guard). It does the same work for a
-// name without an account. The result's user is the account the name
-// names, if any.
+// unknownNameKey is the login key of a name that no account has: often
+// a password typed into the name field, or bytes an attacker chose. So
+// it is kept as a MAC under a key derived from the sealing key, which a
+// copy of the database does not reveal, and which is a valid Guard key
+// whatever was typed.
+func (a *app) unknownNameKey(typed string) string {
+	m := hmac.New(sha256.New, a.nameKey)
+	m.Write([]byte(typed))
+	return "login-unknown:" + hex.EncodeToString(m.Sum(nil))
+}
+
+// enrolmentKey is the Guard's key for a pending secret, whose codes are
+// checked before it is the user's factor.
+func enrolmentKey(factorID string) string { return "enrol:" + factorID }
+
+// secondFactor checks what a login needs besides the password, for a
+// user whose two-factor is on, under the user's login key, and returns
+// what the Guard said.
+type secondFactor func(ctx context.Context, u user, key string) factorCheck
+
+// factorCheck is what a second factor's check returned: the Guard's
+// error, what a failure is called in the log, and the TOTP of a code,
+// which tells a replayed code how long its step has left.
+type factorCheck struct {
+	err    error
+	failed string
+	totp   *otp.TOTP
+}
+
+// checkCredentials is one attempt to prove to be name, through the login
+// gate (see loginKey): the password first, then, when two-factor is on,
+// second. It does the same work for a name without an account. The
+// result's user is the account the name names, if any.
 func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password string, second secondFactor) (result, error) {
 	client := a.clientAddr(r)
 	if !a.hasher.admit(client) {
@@ -87,36 +146,59 @@ func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, passw
 	if err != nil {
 		return result{}, err
 	}
-	bucket, err := a.deviceBucket(ctx, r, u.name)
+	ctx, trusted, err := a.device(ctx, r, u.name)
 	if err != nil {
 		return result{}, err
 	}
-	key := throttleKey("login", name, bucket)
-	at, err := a.countAttempt(ctx, key)
-	if err != nil {
-		return result{}, err
+	key := a.loginKey(u.name)
+	if u.name == "" {
+		key = a.unknownNameKey(name)
 	}
-	if at.refused > 0 {
-		return result{verdict: denied, wait: at.refused, reason: "password delay", user: u}, nil
+	passwordRight := func(ctx context.Context) (bool, error) {
+		ok, err := a.hasher.verify(ctx, password, u.passwordHash) // "" when not found: the same work
+		return ok && u.name != "", err
 	}
-	ok, err := a.hasher.verify(ctx, password, u.passwordHash) // "" when not found: the same work
-	if err != nil {
-		return result{}, err
-	}
+	check := factorCheck{failed: "wrong password"}
 	switch {
 	case u.name == "":
-		return result{verdict: denied, wait: at.wait, reason: "unknown user"}, nil
-	case !ok:
-		return result{verdict: denied, wait: at.wait, reason: "wrong password", user: u}, nil
-	}
-	if u.factorID != "" {
-		res, err := second(ctx, u)
-		if err != nil || res.verdict != granted {
-			res.wait, res.user = max(res.wait, at.wait), u
-			return res, err
+		check.failed = "unknown user"
+		check.err = a.guard.Check(ctx, key, passwordRight)
+	case u.factorID == "": // the password is the whole login
+		check.err = a.guard.Check(ctx, key, passwordRight)
+	default:
+		check.err = a.guard.CheckFactor(ctx, key, passwordRight)
+		if check.err == nil {
+			check = second(ctx, u, key)
 		}
 	}
-	return result{verdict: granted, user: u, knownDevice: bucket != ""}, a.clearAttempts(ctx, key)
+	res, err := a.gateResult(check, trusted)
+	res.user = u
+	return res, err
+}
+
+// gateResult turns what the gate said into a result. A replayed code is
+// told as such only to a trusted device: to anyone else it would say that
+// the password before it was right, so it is answered as a wrong code.
+func (a *app) gateResult(c factorCheck, trusted bool) (result, error) {
+	te, throttled := errors.AsType[*guard.ThrottleError](c.err)
+	fe, failed := errors.AsType[*guard.FailureError](c.err)
+	switch {
+	case c.err == nil:
+		return result{verdict: granted}, nil
+	case errors.Is(c.err, guard.ErrLocked): // refused unchecked, or the failure that locked it
+		return result{verdict: locked, reason: "locked"}, nil
+	case throttled:
+		return result{verdict: denied, wait: te.RetryAfter, reason: "throttled, not checked"}, nil
+	case failed && errors.Is(c.err, otp.ErrReplayed):
+		if trusted && c.totp != nil {
+			left, err := c.totp.Remaining(a.now())
+			return result{verdict: replayed, wait: left, reason: "replayed code"}, err
+		}
+		return result{verdict: denied, wait: fe.RetryAfter, reason: "replayed code"}, nil
+	case failed:
+		return result{verdict: denied, wait: fe.RetryAfter, reason: c.failed}, nil
+	}
+	return result{}, c.err // the server's: a store or configuration error
 }
 
 // account returns the user that name names, or the zero user if none
@@ -134,89 +216,76 @@ func (a *app) account(ctx context.Context, name string) (user, error) {
 
 // withCode is the second factor of a normal login: a code from the app.
 func (a *app) withCode(code string) secondFactor {
-	return func(ctx context.Context, u user) (result, error) {
+	return func(ctx context.Context, u user, key string) factorCheck {
 		secret, err := a.sealer.open(u.secret, u.keyID, secretAD(u.name, u.factorID))
 		if err != nil {
-			return result{}, err
+			return factorCheck{err: err}
 		}
-		return a.verifyCode(ctx, u.factorID, secret, code)
+		t := totpFor(secret)
+		return factorCheck{err: a.guard.VerifyTOTP(ctx, key, t, code), failed: "wrong code", totp: &t}
 	}
 }
 
 // withRecoveryCode is the second factor when the phone is lost: one of
 // the recovery codes shown at enrolment, each accepted once.
 func (a *app) withRecoveryCode(code string) secondFactor {
-	return func(ctx context.Context, u user) (result, error) {
-		err := a.guard.UseRecoveryCode(ctx, guardAccount(u.factorID), code)
-		if errors.Is(err, otp.ErrInvalidCode) {
-			return wrongCode(err, "wrong recovery code"), nil
-		}
-		return a.guardResult(err, nil)
+	return func(ctx context.Context, u user, key string) factorCheck {
+		return factorCheck{err: a.guard.UseRecoveryCode(ctx, key, code), failed: "wrong recovery code"}
 	}
 }
 
-// deviceBucket returns the hash of the browser's device token if it was
-// given to name at an earlier login, or "". name "" is no account.
-func (a *app) deviceBucket(ctx context.Context, r *http.Request, name string) (string, error) {
+// device returns ctx carrying the browser's device token for the Guard,
+// which throttles a valid one in a bucket of its own, and whether the
+// token is one this server gave name at a full login (and has not
+// revoked since): only that decides what the client may be told, never
+// the throttling. name "" is no account.
+func (a *app) device(ctx context.Context, r *http.Request, name string) (context.Context, bool, error) {
 	c, err := r.Cookie(a.cookieName("device"))
-	if err != nil || name == "" {
-		return "", nil
+	if err != nil {
+		return ctx, false, nil
 	}
-	hash := tokenHash(c.Value)
-	known, err := a.db.deviceKnown(ctx, hash, name, a.now().Add(-deviceMaxAge))
-	if err != nil || !known {
-		return "", err
+	ctx = guard.WithDevice(ctx, c.Value)
+	if name == "" {
+		return ctx, false, nil
 	}
-	return hash, nil
+	known, err := a.db.deviceKnown(ctx, tokenHash(c.Value), name, a.now().Add(-deviceMaxAge))
+	return ctx, known, err
 }
 
-// guardAccount is the Guard's name for a factor. The state belongs to the
-// secret, not to the person: a new secret starts with a state of its own,
-// whose last step is already that of the code that confirmed it.
-func guardAccount(factorID string) string { return "totp:" + factorID }
+// trustDevice gives the browser a new device token for name after a full
+// login: the Guard signs it, the database keeps its hash (see device).
+func (a *app) trustDevice(ctx context.Context, w http.ResponseWriter, name string) error {
+	token, err := a.guard.TrustDevice(ctx, a.loginKey(name))
+	if err != nil {
+		return err
+	}
+	if err := a.db.addDevice(ctx, tokenHash(token), name, a.now()); err != nil {
+		return err
+	}
+	a.setDeviceCookie(w, token)
+	return nil
+}
+
+// revokeDevices untrusts every browser of name, as a change of the second
+// factor must: a token given before the change throttles nothing apart.
+func (a *app) revokeDevices(ctx context.Context, name string) error {
+	if err := a.guard.RevokeDevices(ctx, a.loginKey(name)); err != nil {
+		return err
+	}
+	return a.db.deleteDevices(ctx, name)
+}
 
 // totpFor is the verifier for a secret: the defaults every app uses, and
 // one step of skew each way for a phone's clock (RFC 6238 §5.2).
 func totpFor(secret []byte) otp.TOTP { return otp.TOTP{Secret: secret, Skew: 1} }
 
-// verifyCode checks a code against a factor's secret through the Guard,
-// which accepts each code once, across every server, and throttles
-// failures.
-func (a *app) verifyCode(ctx context.Context, factorID string, secret []byte, code string) (result, error) {
+// verifyEnrolmentCode checks a code of a pending secret, under the
+// secret's own key: the session holder has passed the login gate to
+// start it, and guesses at it are throttled there.
+func (a *app) verifyEnrolmentCode(ctx context.Context, factorID string, secret []byte, code string) (result, error) {
 	t := totpFor(secret)
-	err := a.guard.VerifyTOTP(ctx, guardAccount(factorID), t, code)
-	if errors.Is(err, otp.ErrInvalidCode) {
-		return wrongCode(err, "wrong code"), nil
-	}
-	return a.guardResult(err, &t)
-}
-
-// guardResult turns what the Guard said, other than a wrong code, into a
-// result; t tells how long a replayed code's step has left.
-func (a *app) guardResult(err error, t *otp.TOTP) (result, error) {
-	te, throttled := errors.AsType[*guard.ThrottleError](err)
-	switch {
-	case err == nil:
-		return result{verdict: granted}, nil
-	case errors.Is(err, otp.ErrReplayed) && t != nil:
-		left, rerr := t.Remaining(a.now())
-		return result{verdict: replayed, wait: left, reason: "replayed code"}, rerr
-	case errors.Is(err, guard.ErrLocked):
-		return result{verdict: locked, reason: "locked"}, nil
-	case throttled:
-		return result{verdict: denied, wait: te.RetryAfter, reason: "code throttled"}, nil
-	}
-	return result{}, err
-}
-
-// wrongCode is a failure the Guard has counted; the wait is the one it set,
-// which the failure carries.
-func wrongCode(err error, reason string) result {
-	var wait time.Duration
-	if fe, ok := errors.AsType[*guard.FailureError](err); ok {
-		wait = fe.RetryAfter
-	}
-	return result{verdict: denied, wait: wait, reason: reason}
+	err := a.guard.VerifyTOTP(ctx, enrolmentKey(factorID), t, code)
+	return a.gateResult(factorCheck{err: err, failed: "wrong code", totp: &t}, true)
 }
 
 // codeDigits is the length of every code here: the default, which every
@@ -308,7 +377,7 @@ func (a *app) accountView(ctx context.Context, ses session) (view, error) {
 	if !v.HasFactor {
 		return v, nil
 	}
-	v.RecoveryLeft, err = a.guard.RecoveryCodesLeft(ctx, guardAccount(u.factorID))
+	v.RecoveryLeft, err = a.guard.RecoveryCodesLeft(ctx, a.loginKey(ses.user))
 	return v, err
 }
 
@@ -318,11 +387,11 @@ func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
 
 // signup creates an account. A sign-up form must say when a name is
 // taken, so names can be probed there: each refused sign-up from an
-// address counts towards the same kind of delay as failed logins. It is
-// counted before the password is hashed, in one compare-and-swap with the
-// check of the wait, so that parallel sign-ups cannot all be answered
-// before the first is counted; a sign-up that succeeds takes its count
-// back.
+// address counts in the Guard, under signupKey, towards the delays and
+// the lock that failed logins get. Guard.CheckFactor counts it before
+// the password is hashed, so that parallel sign-ups cannot all be
+// answered before the first is counted, and a sign-up that succeeds takes
+// its count back (and only its own).
 func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ctx, name, password := r.Context(), form.Get("user"), form.Get("password")
 	client := a.clientAddr(r)
@@ -331,37 +400,40 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 		return
 	}
 	defer a.hasher.release(client)
-	key := throttleKey("signup", client, "")
-	at, err := a.countAttempt(ctx, key)
-	if err != nil {
-		a.fail(w, r, "signup delay", err)
+	var canon, problem string
+	err := a.guard.CheckFactor(ctx, signupKey(client), func(ctx context.Context) (bool, error) {
+		var err error
+		canon, problem, err = a.createAccount(ctx, name, password)
+		return problem == "", err
+	})
+	te, throttled := errors.AsType[*guard.ThrottleError](err)
+	switch {
+	case errors.Is(err, guard.ErrLocked) && problem == "":
+		a.signupError(w, r, name, http.StatusTooManyRequests, 0,
+			"Too many refused sign-ups from your address. Ask the site's operator to let it sign up again.")
 		return
-	}
-	if at.refused > 0 {
-		a.signupError(w, r, name, http.StatusTooManyRequests, at.refused,
-			"Too many refused sign-ups from your address. Wait "+waitText(at.refused)+", then try again.")
+	case throttled:
+		a.signupError(w, r, name, http.StatusTooManyRequests, te.RetryAfter,
+			"Too many refused sign-ups from your address. Wait "+waitText(te.RetryAfter)+", then try again.")
 		return
-	}
-	canon, problem, err := a.createAccount(ctx, name, password)
-	if err == nil && problem == "" {
-		err = a.uncountAttempt(ctx, key)
-	}
-	if err != nil {
-		a.fail(w, r, "signup", err)
-		return
-	}
-	if problem != "" {
+	case problem != "":
 		a.logAuth(r, "signup", canon, result{verdict: denied, reason: problem}, nil)
 		a.signupError(w, r, name, http.StatusBadRequest, 0, problem)
 		return
+	case err != nil:
+		a.fail(w, r, "signup", err)
+		return
 	}
-	if err := a.signIn(ctx, w, r, canon, false); err != nil {
+	if err := a.signIn(ctx, w, r, canon); err != nil {
 		a.fail(w, r, "session", err)
 		return
 	}
 	a.logAuth(r, "signup", canon, result{verdict: granted}, nil)
 	http.Redirect(w, r, "/?m=welcome", http.StatusSeeOther)
 }
+
+// signupKey is the Guard's key for the sign-ups from an address.
+func signupKey(client string) string { return "signup:" + client }
 
 // signupError answers a refused sign-up with the form again, and
 // Retry-After when wait is set.
@@ -412,7 +484,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 	}
 	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), a.withCode(code))
 	if err == nil && res.verdict == granted {
-		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
+		err = a.signIn(ctx, w, r, res.user.name)
 	}
 	padUntil(ctx, deadline)
 	a.logAuth(r, "login", res.user.name, res, err)
@@ -429,15 +501,11 @@ func (a *app) login(w http.ResponseWriter, r *http.Request, form url.Values) {
 }
 
 // signIn starts a session for name after a sign-up or a granted login,
-// and gives the browser a device token unless it has one for name, so
-// that its owner's later logins have a delay of their own.
-func (a *app) signIn(ctx context.Context, w http.ResponseWriter, r *http.Request, name string, knownDevice bool) error {
-	if !knownDevice {
-		token, hash := newToken()
-		if err := a.db.addDevice(ctx, hash, name, a.now()); err != nil {
-			return err
-		}
-		a.setCookie(w, "device", token, int(deviceMaxAge/time.Second))
+// a full login each, and gives the browser a new device token, so that
+// its owner's later logins are throttled apart from everyone else's.
+func (a *app) signIn(ctx context.Context, w http.ResponseWriter, r *http.Request, name string) error {
+	if err := a.trustDevice(ctx, w, name); err != nil {
+		return err
 	}
 	return a.startSession(ctx, w, r, name)
 }
@@ -453,8 +521,8 @@ func refusal(w http.ResponseWriter, res result, deniedText string) (int, string)
 		return http.StatusUnauthorized, "That code was used already. Wait for the next code in your app (about " +
 			waitText(res.wait) + ") and type that one."
 	case locked:
-		return http.StatusForbidden, "Too many wrong codes in a row: sign-in with a code is locked for this account. " +
-			"Ask the site's operator to unlock it."
+		return http.StatusForbidden, "Too many failed sign-ins in a row: sign-in is locked for this account, " +
+			"except from browsers it signed in with before. Ask the site's operator to unlock it."
 	case busy:
 		return http.StatusTooManyRequests, busyText
 	}

@@ -94,8 +94,8 @@ func checkPrivate(paths ...string) error {
 
 // schema is the program's own tables; the Guard's state lives in the
 // table that guard.SQLStore creates. Times are Unix milliseconds. Values
-// derived from what a client sends (session and device tokens, throttle
-// keys) are stored as hex digests, so any input is a valid key on either
+// derived from what a client sends (session and device tokens) are
+// stored as hex digests, so any input is a valid key on either
 // database.
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS web_users (
@@ -121,17 +121,17 @@ var schema = []string{
 		seen_ms    BIGINT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_name)`,
+	// The device tokens that Guard.TrustDevice gave, by hash: only to know
+	// whom to tell that a code was used already (see app.device). The
+	// Guard alone decides how a device's attempts are throttled.
 	`CREATE TABLE IF NOT EXISTS web_devices (
 		token_hash TEXT PRIMARY KEY,
 		user_name  TEXT NOT NULL,
 		created_ms BIGINT NOT NULL
 	)`,
-	`CREATE TABLE IF NOT EXISTS web_login_delays (
-		throttle_key TEXT PRIMARY KEY,
-		failures     BIGINT NOT NULL,
-		not_before_ms BIGINT NOT NULL,
-		updated_ms   BIGINT NOT NULL
-	)`,
+	// The previous release's own password throttle: the Guard's state
+	// throttles the whole login now.
+	`DROP TABLE IF EXISTS web_login_delays`,
 }
 
 func createSchema(ctx context.Context, db *sql.DB) error {
@@ -326,73 +326,15 @@ func (s store) deviceKnown(ctx context.Context, tokenHash, name string, since ti
 	return n == 1, err
 }
 
-// delay is a row of web_login_delays: the failed logins in a row for one
-// throttle key, and the time before which no further one is checked.
-type delay struct {
-	failures  int64
-	notBefore time.Time
-}
-
-// loginDelay returns the state for key (the zero delay if there is none).
-func (s store) loginDelay(ctx context.Context, key string) (delay, error) {
-	var d delay
-	var nb int64
-	err := s.db.QueryRowContext(ctx,
-		`SELECT failures, not_before_ms FROM web_login_delays WHERE throttle_key = $1`, key).Scan(&d.failures, &nb)
-	if errors.Is(err, sql.ErrNoRows) {
-		return delay{}, nil
-	}
-	if nb != 0 {
-		d.notBefore = time.UnixMilli(nb)
-	}
-	return d, err
-}
-
-// swapLoginDelay writes next if the stored state is still old, and
-// reports whether it did: a compare-and-swap, so that concurrent logins,
-// in this process or another, each count.
-func (s store) swapLoginDelay(ctx context.Context, key string, old, next delay, now time.Time) (bool, error) {
-	nbOld, nbNext := msOrZero(old.notBefore), msOrZero(next.notBefore)
-	var res sql.Result
-	var err error
-	switch {
-	case next == (delay{}):
-		// No row is the zero state, which the insert below starts from.
-		res, err = s.db.ExecContext(ctx,
-			`DELETE FROM web_login_delays WHERE throttle_key = $1 AND failures = $2 AND not_before_ms = $3`,
-			key, old.failures, nbOld)
-	case old == (delay{}):
-		res, err = s.db.ExecContext(ctx,
-			`INSERT INTO web_login_delays (throttle_key, failures, not_before_ms, updated_ms) VALUES ($1, $2, $3, $4)
-			 ON CONFLICT (throttle_key) DO NOTHING`, key, next.failures, nbNext, ms(now))
-	default:
-		res, err = s.db.ExecContext(ctx,
-			`UPDATE web_login_delays SET failures = $2, not_before_ms = $3, updated_ms = $4
-			 WHERE throttle_key = $1 AND failures = $5 AND not_before_ms = $6`,
-			key, next.failures, nbNext, ms(now), old.failures, nbOld)
-	}
-	if err != nil {
-		return false, err
-	}
-	n, err := res.RowsAffected()
-	return n == 1, err
-}
-
-func (s store) clearLoginDelay(ctx context.Context, key string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM web_login_delays WHERE throttle_key = $1`, key)
+// deleteDevices forgets every device token given to name, when the Guard
+// revokes them.
+func (s store) deleteDevices(ctx context.Context, name string) error {
+	_, err := s.db.ExecContext(ctx, `DELETE FROM web_devices WHERE user_name = $1`, name)
 	return err
 }
 
-func msOrZero(t time.Time) int64 {
-	if t.IsZero() {
-		return 0
-	}
-	return ms(t)
-}
-
 // deleteExpired removes what can no longer be used: expired sessions and
-// enrolments, device tokens past their age, and login delays untouched
-// for a day (a day without failures starts the count afresh).
+// enrolments, and device tokens past their age.
 func (s store) deleteExpired(ctx context.Context, now time.Time) error {
 	stmts := []struct {
 		sql  string
@@ -402,8 +344,6 @@ func (s store) deleteExpired(ctx context.Context, now time.Time) error {
 			[]any{ms(now.Add(-sessionIdle)), ms(now.Add(-sessionMaxAge))}},
 		{`DELETE FROM web_enrolments WHERE expires_ms < $1`, []any{ms(now)}},
 		{`DELETE FROM web_devices WHERE created_ms < $1`, []any{ms(now.Add(-deviceMaxAge))}},
-		{`DELETE FROM web_login_delays WHERE updated_ms < $1 AND not_before_ms < $2`,
-			[]any{ms(now.Add(-24 * time.Hour)), ms(now)}},
 	}
 	var errs []error
 	for _, st := range stmts {

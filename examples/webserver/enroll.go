@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -50,6 +51,11 @@ func (a *app) showEnrolment(w http.ResponseWriter, r *http.Request, ses session,
 		a.fail(w, r, "open secret", err)
 		return
 	}
+	u, err := a.db.user(r.Context(), ses.user)
+	if err != nil {
+		a.fail(w, r, "user", err)
+		return
+	}
 	key := &otp.Key{Type: otp.TypeTOTP, Issuer: a.issuer, Account: ses.user, Secret: secret}
 	code, err := key.QR()
 	if err != nil {
@@ -58,15 +64,17 @@ func (a *app) showEnrolment(w http.ResponseWriter, r *http.Request, ses session,
 	}
 	a.render(w, r, status, "enroll", view{
 		Title: "Set up your authenticator", User: ses.user, Error: errText,
-		QR:      template.HTML(code.SVG()), // drawn here from the code's modules alone
-		URI:     template.URL(key.URI()),
-		Secret:  otp.FormatSecret(secret),
-		Expires: waitText(e.expires.Sub(a.now())),
+		HasFactor: u.factorID != "",          // starting over needs a code of the factor it replaces
+		QR:        template.HTML(code.SVG()), // drawn here from the code's modules alone
+		URI:       template.URL(key.URI()),
+		Secret:    otp.FormatSecret(secret),
+		Expires:   waitText(e.expires.Sub(a.now())),
 	})
 }
 
 // startEnrolment makes a pending secret, or goes back to the one this
-// session has (unless asked to start over).
+// session has (unless asked to start over). Every new secret needs the
+// password, and a current code while a factor is on: see reauthenticated.
 func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ses, ok := a.requireSession(w, r)
 	if !ok {
@@ -83,10 +91,11 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 		http.Redirect(w, r, "/enroll", http.StatusSeeOther)
 		return
 	}
-	if !pending {
-		if _, ok := a.reauthenticated(w, r, ses, form, "start enrolment"); !ok {
-			return
-		}
+	// Starting over makes a new secret as starting does, so it needs the
+	// same proof: otherwise a stolen session could swap the pending secret
+	// for one in the thief's app and confirm that.
+	if _, ok := a.reauthenticated(w, r, ses, form, "start enrolment"); !ok {
+		return
 	}
 	factorID := make([]byte, 16)
 	rand.Read(factorID)
@@ -184,7 +193,7 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 		a.showEnrolment(w, r, ses, e, http.StatusBadRequest, hint)
 		return
 	}
-	res, err := a.verifyCode(ctx, e.factorID, secret, code)
+	res, err := a.verifyEnrolmentCode(ctx, e.factorID, secret, code)
 	a.logAuth(r, "enrolment confirm", ses.user, res, err)
 	if err != nil {
 		a.fail(w, r, "confirm", err)
@@ -208,12 +217,15 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 		a.message(w, r, http.StatusConflict, "This set-up was finished or replaced, or has expired. Go to your account to see where it stands.", "/", "Go to your account")
 		return
 	}
-	codes, err := a.newRecoveryCodes(ctx, e.factorID)
+	codes, err := a.newRecoveryCodes(ctx, ses.user)
 	if err == nil {
 		err = a.db.activate(ctx, ses.user, e)
 	}
 	if err == nil {
-		err = a.startSession(ctx, w, r, ses.user)
+		err = a.switchFactor(ctx, ses.user, e.factorID)
+	}
+	if err == nil {
+		err = a.signIn(ctx, w, r, ses.user)
 	}
 	if err != nil {
 		a.fail(w, r, "activate", err)
@@ -221,6 +233,23 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 	}
 	a.logAuth(r, "two-factor on", ses.user, result{}, nil)
 	a.showRecoveryCodes(w, r, ses.user, notices["on"], codes)
+}
+
+// switchFactor makes the login gate's state that of the new secret
+// factorID: its used steps are those of its confirming code (so that code
+// cannot sign in), its drift starts afresh (a new phone, perhaps), and
+// every browser trusted before the change is trusted no more. Enroll
+// also clears the failures: the change followed a full login and a code
+// of the new secret.
+func (a *app) switchFactor(ctx context.Context, name, factorID string) error {
+	s, err := a.guard.State(ctx, enrolmentKey(factorID))
+	if err != nil {
+		return err
+	}
+	if err := a.guard.Enroll(ctx, a.loginKey(name), s.Next); err != nil {
+		return err
+	}
+	return a.revokeDevices(ctx, name)
 }
 
 // removeFactor turns two-factor off, with the password and a current code
@@ -241,7 +270,13 @@ func (a *app) removeFactor(w http.ResponseWriter, r *http.Request, form url.Valu
 	ctx := r.Context()
 	removed, err := a.db.removeFactor(ctx, ses.user, u.factorID)
 	if err == nil && removed {
-		err = a.startSession(ctx, w, r, ses.user)
+		err = a.guard.SetRecoveryCodes(ctx, a.loginKey(ses.user), nil) // a way back to no factor
+	}
+	if err == nil && removed {
+		err = a.revokeDevices(ctx, ses.user)
+	}
+	if err == nil && removed {
+		err = a.signIn(ctx, w, r, ses.user)
 	}
 	if err != nil {
 		a.fail(w, r, "remove factor", err)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/otpkit/otp"
+	"github.com/otpkit/otp/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -65,7 +66,7 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 	h.browser().login("alice", "my secret password", code)
 	h.browser().login("alice", "wrong password", code)
 	h.browser().post("/login/recovery", url.Values{"user": {"alice"}, "password": {"my secret password"}, "recovery": {recovery[0]}})
-	for range freeLoginFailures + 2 { // the password typed into the name field, until the delay refuses it unchecked
+	for range guard.DefaultFreeFailures + 2 { // the password typed into the name field, until the delay refuses it unchecked
 		h.browser().login("my secret password", "", "")
 	}
 
@@ -76,11 +77,11 @@ func TestLogsHoldNoSecrets(t *testing.T) {
 		`event="enrolment confirm" outcome=ok`,
 		`event="two-factor on" outcome=ok`,
 		`event=login outcome=ok`,
-		`event=login outcome=replayed user=alice addr=127.0.0.1 reason="replayed code"`,
+		`event=login outcome=denied user=alice addr=127.0.0.1 reason="replayed code"`, // to an untrusted browser
 		`event=login outcome=denied user=alice addr=127.0.0.1 reason="wrong password"`,
 		`event="recovery login" outcome=ok`,
 		`event=login outcome=denied user="(no such account)" addr=127.0.0.1 reason="unknown user"`,
-		`event=login outcome=denied user="(no such account)" addr=127.0.0.1 reason="password delay"`,
+		`event=login outcome=denied user="(no such account)" addr=127.0.0.1 reason="throttled, not checked"`,
 	} {
 		assert.Contains(t, logs, event)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otp/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -38,7 +39,7 @@ func TestParallelSignupsCountedFirst(t *testing.T) {
 	for _, s := range statuses {
 		counts[s]++
 	}
-	assert.Equal(t, map[int]int{http.StatusBadRequest: freeLoginFailures + 1, http.StatusTooManyRequests: n - freeLoginFailures - 1}, counts)
+	assert.Equal(t, map[int]int{http.StatusBadRequest: guard.DefaultFreeFailures + 1, http.StatusTooManyRequests: n - guard.DefaultFreeFailures - 1}, counts)
 }
 
 // TestSuccessfulSignupsAreNotCounted: only refused sign-ups count, so an
@@ -46,7 +47,7 @@ func TestParallelSignupsCountedFirst(t *testing.T) {
 func TestSuccessfulSignupsAreNotCounted(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
-	for i := range 2 * freeLoginFailures {
+	for i := range 2 * guard.DefaultFreeFailures {
 		h.signup("user"+strconv.Itoa(i), "password1")
 	}
 }

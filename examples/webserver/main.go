@@ -18,7 +18,7 @@
 //	                     client's address to X-Forwarded-For
 //	-new-key             print a new sealing key and exit
 //	-rekey               re-seal every secret with the current key and exit
-//	-unlock USER         lift the lock on USER's codes and exit
+//	-unlock USER         lift the lock on USER's logins and exit
 //
 // # The sealing key
 //
@@ -95,7 +95,7 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		"a reverse proxy in front serves HTTPS and appends the client's address to X-Forwarded-For")
 	fs.BoolVar(&c.newKey, "new-key", false, "print a new sealing key (for "+keyEnv+") and exit")
 	fs.BoolVar(&c.rekey, "rekey", false, "re-seal every secret with the current key and exit")
-	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on the codes of `USER` and exit")
+	fs.StringVar(&c.unlock, "unlock", "", "lift the lock on the logins of `USER` and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -240,8 +240,17 @@ func newApp(ctx context.Context, db *sql.DB, cfg config, current, old []byte, lo
 				"gives (while rotating, set %s to the old key)", id, keyEnv, oldKeyEnv)
 		}
 	}
+	dk, err := deriveKey(current, deviceKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	nk, err := deriveKey(current, nameMACKeyLabel)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard.Guard{Store: guardStore, DeviceKey: dk, DeviceTTL: deviceMaxAge}
 	return &app{
-		issuer: issuer, db: store{db}, guard: &guard.Guard{Store: guardStore}, sealer: s,
+		issuer: issuer, db: store{db}, guard: g, sealer: s, nameKey: nk,
 		hasher: newHasher(cfg.iterations), now: time.Now, log: log,
 		https: cfg.tlsCert != "" || cfg.behindProxy, proxied: cfg.behindProxy, loginFloor: loginFloor,
 	}, nil

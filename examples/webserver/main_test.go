@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otp/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -69,10 +70,9 @@ func TestCodeWithSpaces(t *testing.T) {
 func TestReplayedCodeSaysWait(t *testing.T) {
 	t.Parallel()
 	h := newHarness(t, "")
-	_, secret := h.enrol("dave", "password1")
-	h.clock.add(10 * time.Second) // 20 s left in the step
+	b, secret := h.enrol("dave", "password1") // a browser the Guard trusts: see TestReplayOnlyToldToTrustedDevice
+	h.clock.add(10 * time.Second)             // 20 s left in the step
 
-	b := h.browser()
 	r := b.login("dave", "password1", h.code(secret, 0)) // the confirming code
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 	assert.Contains(t, r.body, "That code was used already. Wait for the next code in your app (about 20 seconds)")
@@ -81,7 +81,7 @@ func TestReplayedCodeSaysWait(t *testing.T) {
 
 	r = b.login("dave", "password1", h.code(secret, 1))
 	require.Equal(t, http.StatusSeeOther, r.status, r.body)
-	r = h.browser().login("dave", "password1", h.code(secret, 1))
+	r = b.login("dave", "password1", h.code(secret, 1))
 	assert.Contains(t, r.body, "That code was used already.")
 }
 
@@ -134,7 +134,7 @@ func TestSignupProbesSlowDown(t *testing.T) {
 	h := newHarness(t, "")
 	h.signup("heidi", "password1")
 	b := h.browser()
-	for range freeLoginFailures + 1 {
+	for range guard.DefaultFreeFailures + 1 {
 		r := b.post("/signup", url.Values{"user": {"heidi"}, "password": {"password1"}})
 		require.Equal(t, http.StatusBadRequest, r.status)
 	}

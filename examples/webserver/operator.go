@@ -28,9 +28,9 @@ func (a *app) rekey(ctx context.Context) error {
 	return nil
 }
 
-// unlock lifts the Guard's lock on a user's codes (after LockAfter wrong
-// codes in a row) and the password delay on the name, once an operator
-// has made sure that the owner asks.
+// unlock lifts the Guard's lock on a user's logins (after LockAfter
+// failed passwords and codes in a row) and any wait, once an operator has
+// made sure that the owner asks. What was used stays used.
 func (a *app) unlock(ctx context.Context, name string) error {
 	name = lookupName(name) // as a login would: "Alice" is alice
 	u, err := a.db.user(ctx, name)
@@ -40,12 +40,7 @@ func (a *app) unlock(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if u.factorID != "" {
-		if err := a.guard.Reset(ctx, guardAccount(u.factorID)); err != nil {
-			return err
-		}
-	}
-	if err := a.clearAttempts(ctx, throttleKey("login", name, "")); err != nil {
+	if err := a.guard.Reset(ctx, a.loginKey(u.name)); err != nil {
 		return err
 	}
 	a.log.Info("unlocked", "user", name)

@@ -24,7 +24,7 @@ type view struct {
 	Next          *link
 	Name          string // the user name typed, to type it once only
 
-	HasFactor, Pending bool // account page
+	HasFactor, Pending bool // account page; HasFactor also on the enrolment page
 	RecoveryLeft       int
 
 	Codes    []string     // recovery codes, shown once

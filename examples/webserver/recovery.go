@@ -15,14 +15,15 @@ import (
 // user asks for a new set), and stored by the Guard as hashes only. Each
 // one signs in once, in place of a code, when the phone is lost.
 
-// newRecoveryCodes replaces the factor's recovery codes with a new set
-// and returns it, for the one page that ever shows it.
-func (a *app) newRecoveryCodes(ctx context.Context, factorID string) ([]string, error) {
+// newRecoveryCodes replaces the user's recovery codes with a new set and
+// returns it, for the one page that ever shows it. They are kept under
+// the login key, whose state they share with codes and passwords.
+func (a *app) newRecoveryCodes(ctx context.Context, name string) ([]string, error) {
 	codes, err := guard.GenerateRecoveryCodes(0)
 	if err != nil {
 		return nil, err
 	}
-	return codes, a.guard.SetRecoveryCodes(ctx, guardAccount(factorID), codes)
+	return codes, a.guard.SetRecoveryCodes(ctx, a.loginKey(name), codes)
 }
 
 // showRecoveryCodes shows a new set, with a text file of it to download.
@@ -57,7 +58,7 @@ func (a *app) regenerateRecoveryCodes(w http.ResponseWriter, r *http.Request, fo
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return
 	}
-	codes, err := a.newRecoveryCodes(r.Context(), u.factorID)
+	codes, err := a.newRecoveryCodes(r.Context(), ses.user)
 	if err != nil {
 		a.fail(w, r, "recovery codes", err)
 		return
@@ -78,7 +79,7 @@ func (a *app) recoveryLogin(w http.ResponseWriter, r *http.Request, form url.Val
 	ctx, name := r.Context(), form.Get("user")
 	res, err := a.checkCredentials(ctx, r, name, form.Get("password"), a.withRecoveryCode(form.Get("recovery")))
 	if err == nil && res.verdict == granted {
-		err = a.signIn(ctx, w, r, res.user.name, res.knownDevice)
+		err = a.signIn(ctx, w, r, res.user.name)
 	}
 	padUntil(ctx, deadline)
 	a.logAuth(r, "recovery login", res.user.name, res, err)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/otpkit/otp/guard"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -167,7 +168,7 @@ func TestBehindProxy(t *testing.T) {
 	}
 	assert.Equal(t, "max-age=31536000", resp.Header.Get("Strict-Transport-Security"))
 
-	for range freeLoginFailures + 1 {
+	for range guard.DefaultFreeFailures + 1 {
 		assert.Equal(t, http.StatusBadRequest, signup("198.51.100.7", "alice").StatusCode, "taken")
 	}
 	assert.Equal(t, http.StatusTooManyRequests, signup("198.51.100.7", "alice").StatusCode)
