@@ -90,6 +90,24 @@ func (g *Guard) TrustDevice(ctx context.Context, account string) (string, error)
 	return base64.RawURLEncoding.EncodeToString(append(body, g.deviceMAC(account, body)...)), nil
 }
 
+// Trusted reports whether ctx carries a valid trusted-device token of
+// account (see [WithDevice]): one this Guard's key signed for it, not
+// expired, not revoked. Attempts need not ask, they throttle by it on
+// their own; an application asks to decide what a client may be told,
+// such as that a code was used already, which to anyone else would
+// confirm the password.
+func (g *Guard) Trusted(ctx context.Context, account string) (bool, error) {
+	if _, err := g.setup(account); err != nil || !presentsDevice(ctx) {
+		return false, err
+	}
+	s, err := g.load(ctx, account, false)
+	if err != nil {
+		return false, err
+	}
+	_, ok := g.deviceOf(ctx, account, s.Devices, g.now())
+	return ok, nil
+}
+
 // RevokeDevices revokes every trusted-device token of account: its clients
 // are untrusted from now on, until they log in fully again.
 func (g *Guard) RevokeDevices(ctx context.Context, account string) error {

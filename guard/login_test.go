@@ -416,3 +416,29 @@ func TestAccountWithControlCharactersRefused(t *testing.T) {
 	g := &Guard{Store: NewMemoryStore()}
 	assert.ErrorIs(t, g.VerifyTOTP(context.Background(), "alice\x1fdevice\x1fab", guardTOTP, "123456"), ErrInvalidConfig)
 }
+
+func TestTrusted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	g := &Guard{Store: NewMemoryStore(), DeviceKey: deviceKey}
+	token, err := g.TrustDevice(ctx, "alice")
+	require.NoError(t, err)
+	for name, tt := range map[string]struct {
+		ctx     context.Context
+		account string
+		want    bool
+	}{
+		"its account":   {WithDevice(ctx, token), "alice", true},
+		"no token":      {ctx, "alice", false},
+		"other account": {WithDevice(ctx, token), "bob", false},
+		"garbage":       {WithDevice(ctx, "x"), "alice", false},
+	} {
+		got, err := g.Trusted(tt.ctx, tt.account)
+		require.NoError(t, err, name)
+		assert.Equal(t, tt.want, got, name)
+	}
+	require.NoError(t, g.RevokeDevices(ctx, "alice"))
+	got, err := g.Trusted(WithDevice(ctx, token), "alice")
+	require.NoError(t, err)
+	assert.False(t, got, "revoked")
+}

@@ -236,9 +236,9 @@ func (a *app) withRecoveryCode(code string) secondFactor {
 
 // device returns ctx carrying the browser's device token for the Guard,
 // which throttles a valid one in a bucket of its own, and whether the
-// token is one this server gave name at a full login (and has not
-// revoked since): only that decides what the client may be told, never
-// the throttling. name "" is no account.
+// Guard trusts it for name (given at a full login, not revoked since):
+// only that decides what the client may be told, never the throttling.
+// name "" is no account.
 func (a *app) device(ctx context.Context, r *http.Request, name string) (context.Context, bool, error) {
 	c, err := r.Cookie(a.cookieName("device"))
 	if err != nil {
@@ -248,18 +248,15 @@ func (a *app) device(ctx context.Context, r *http.Request, name string) (context
 	if name == "" {
 		return ctx, false, nil
 	}
-	known, err := a.db.deviceKnown(ctx, tokenHash(c.Value), name, a.now().Add(-deviceMaxAge))
-	return ctx, known, err
+	trusted, err := a.guard.Trusted(ctx, a.loginKey(name))
+	return ctx, trusted, err
 }
 
 // trustDevice gives the browser a new device token for name after a full
-// login: the Guard signs it, the database keeps its hash (see device).
+// login: the Guard signs it; nothing is stored.
 func (a *app) trustDevice(ctx context.Context, w http.ResponseWriter, name string) error {
 	token, err := a.guard.TrustDevice(ctx, a.loginKey(name))
 	if err != nil {
-		return err
-	}
-	if err := a.db.addDevice(ctx, tokenHash(token), name, a.now()); err != nil {
 		return err
 	}
 	a.setDeviceCookie(w, token)
@@ -269,10 +266,7 @@ func (a *app) trustDevice(ctx context.Context, w http.ResponseWriter, name strin
 // revokeDevices untrusts every browser of name, as a change of the second
 // factor must: a token given before the change throttles nothing apart.
 func (a *app) revokeDevices(ctx context.Context, name string) error {
-	if err := a.guard.RevokeDevices(ctx, a.loginKey(name)); err != nil {
-		return err
-	}
-	return a.db.deleteDevices(ctx, name)
+	return a.guard.RevokeDevices(ctx, a.loginKey(name))
 }
 
 // totpFor is the verifier for a secret: the defaults every app uses, and

@@ -121,14 +121,9 @@ var schema = []string{
 		seen_ms    BIGINT NOT NULL
 	)`,
 	`CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_name)`,
-	// The device tokens that Guard.TrustDevice gave, by hash: only to know
-	// whom to tell that a code was used already (see app.device). The
-	// Guard alone decides how a device's attempts are throttled.
-	`CREATE TABLE IF NOT EXISTS web_devices (
-		token_hash TEXT PRIMARY KEY,
-		user_name  TEXT NOT NULL,
-		created_ms BIGINT NOT NULL
-	)`,
+	// The device tokens that this example kept before the Guard could say
+	// whether a token is trusted (Guard.Trusted): nothing stores them now.
+	`DROP TABLE IF EXISTS web_devices`,
 	// The previous release's own password throttle: the Guard's state
 	// throttles the whole login now.
 	`DROP TABLE IF EXISTS web_login_delays`,
@@ -310,31 +305,8 @@ func (s store) deleteSession(ctx context.Context, tokenHash string) error {
 	return err
 }
 
-func (s store) addDevice(ctx context.Context, tokenHash, name string, now time.Time) error {
-	_, err := s.db.ExecContext(ctx,
-		`INSERT INTO web_devices (token_hash, user_name, created_ms) VALUES ($1, $2, $3)`, tokenHash, name, ms(now))
-	return err
-}
-
-// deviceKnown reports whether the device token was given to name after a
-// successful login within maxAge.
-func (s store) deviceKnown(ctx context.Context, tokenHash, name string, since time.Time) (bool, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM web_devices WHERE token_hash = $1 AND user_name = $2 AND created_ms > $3`,
-		tokenHash, name, ms(since)).Scan(&n)
-	return n == 1, err
-}
-
-// deleteDevices forgets every device token given to name, when the Guard
-// revokes them.
-func (s store) deleteDevices(ctx context.Context, name string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM web_devices WHERE user_name = $1`, name)
-	return err
-}
-
 // deleteExpired removes what can no longer be used: expired sessions and
-// enrolments, and device tokens past their age.
+// enrolments.
 func (s store) deleteExpired(ctx context.Context, now time.Time) error {
 	stmts := []struct {
 		sql  string
@@ -343,7 +315,6 @@ func (s store) deleteExpired(ctx context.Context, now time.Time) error {
 		{`DELETE FROM web_sessions WHERE seen_ms < $1 OR created_ms < $2`,
 			[]any{ms(now.Add(-sessionIdle)), ms(now.Add(-sessionMaxAge))}},
 		{`DELETE FROM web_enrolments WHERE expires_ms < $1`, []any{ms(now)}},
-		{`DELETE FROM web_devices WHERE created_ms < $1`, []any{ms(now.Add(-deviceMaxAge))}},
 	}
 	var errs []error
 	for _, st := range stmts {
