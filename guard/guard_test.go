@@ -440,45 +440,54 @@ func attackerGuess(tp otp.TOTP, at time.Time, n *atomic.Int64) string {
 	}
 }
 
-// guardModel is the Policy written out the plainest way, one attempt at a
-// time: the oracle of FuzzGuardModel.
+// guardModel is the Guard written out the plainest way, one attempt at a
+// time: the oracle of FuzzGuardModel. The account's position (next,
+// drift) is one; its failures are counted per bucket: the untrusted
+// clients', and a trusted device's.
 type guardModel struct {
-	free, lockAfter int
-	delay, maxDelay time.Duration
-	next            uint64
-	drift           int64
-	failures        int
-	notBefore       time.Time
+	policy            Policy
+	next              uint64
+	drift             int64
+	untrusted, device modelBucket
+	devices           uint64 // the generation the device's token has; revoked when behind
+	generation        uint64
 }
 
-func (m *guardModel) attempt(now time.Time, result string) string {
+type modelBucket struct {
+	failures  int
+	notBefore time.Time
+}
+
+func (b *modelBucket) attempt(p Policy, now time.Time, result string) string {
 	switch {
-	case m.failures >= m.lockAfter:
+	case b.failures >= p.LockAfter:
 		return "locked"
-	case now.Before(m.notBefore):
+	case now.Before(b.notBefore):
 		return "throttled"
 	case result == "ok":
-		m.failures, m.notBefore = 0, time.Time{}
+		b.failures, b.notBefore = 0, time.Time{}
 		return result
 	}
-	m.failures++
-	m.notBefore = time.Time{}
-	if extra := m.failures - m.free - 1; extra >= 0 {
-		d := m.maxDelay
+	b.failures++
+	b.notBefore = time.Time{}
+	if extra := b.failures - p.FreeFailures - 1; extra >= 0 {
+		d := p.MaxDelay
 		if extra < 40 {
-			d = min(m.delay<<extra, m.maxDelay)
+			d = min(p.Delay<<extra, p.MaxDelay)
 		}
-		m.notBefore = now.Add(d)
+		b.notBefore = now.Add(d)
 	}
 	return result
 }
 
 // FuzzGuardModel drives a Guard and guardModel with the same attempts,
-// clock moves and resets, and requires the same answer and the same
-// stored state after every one.
+// from an untrusted client and from a trusted device, clock moves, resets
+// and revocations, and requires the same answer and the same stored state
+// after every one.
 func FuzzGuardModel(f *testing.F) {
 	f.Add([]byte{0, 1, 1, 3, 2, 2, 2, 2, 0, 4, 2, 0, 200, 1})
 	f.Add([]byte{1, 2, 2, 2, 2, 2, 2, 2, 2, 1, 0, 10, 1, 4, 1})
+	f.Add([]byte{0, 2, 2, 2, 2, 5, 6, 6, 6, 6, 5, 7, 5, 1, 8, 5})
 	f.Add(bytes100(2))
 	f.Fuzz(func(t *testing.T, ops []byte) {
 		if len(ops) == 0 {
@@ -488,16 +497,19 @@ func FuzzGuardModel(f *testing.F) {
 		policy := policies[int(ops[0])%len(policies)]
 		p, err := policy.resolve()
 		require.NoError(t, err)
-		model := &guardModel{free: p.FreeFailures, lockAfter: p.LockAfter, delay: p.Delay, maxDelay: p.MaxDelay}
+		model := &guardModel{policy: p}
 		clock := newFakeClock(at1111111109)
-		g := &Guard{Store: NewMemoryStore(), Policy: policy, Now: clock.Now}
+		g := &Guard{Store: NewMemoryStore(), Policy: policy, Now: clock.Now, DeviceKey: deviceKey, DeviceTTL: 1000 * time.Hour}
 		ctx := context.Background()
+		token, err := g.TrustDevice(ctx, "alice")
+		require.NoError(t, err)
 		for i := 1; i < len(ops); i++ {
 			now := clock.Now()
 			step, err := guardTOTP.Step(now)
 			require.NoError(t, err)
 			var code string
-			switch ops[i] % 5 {
+			trusted := false
+			switch ops[i] % 9 {
 			case 0: // the clock moves by up to about half an hour
 				if i+1 < len(ops) {
 					i++
@@ -515,7 +527,20 @@ func FuzzGuardModel(f *testing.F) {
 				code = mustCodeAtStep(t, model.next-1)
 			case 4:
 				require.NoError(t, g.Reset(ctx, "alice"))
-				model.failures, model.notBefore = 0, time.Time{} // next stays
+				model.untrusted = modelBucket{} // next stays; a device's bucket too
+				continue
+			case 5:
+				code, trusted = mustCode(t, guardTOTP, now), true
+			case 6:
+				code, trusted = wrongCode(t, guardTOTP, now), true
+			case 7:
+				require.NoError(t, g.RevokeDevices(ctx, "alice"))
+				model.generation++
+				continue
+			case 8: // a new token for the device after a login: a bucket of its own
+				token, err = g.TrustDevice(ctx, "alice")
+				require.NoError(t, err)
+				model.devices, model.device = model.generation, modelBucket{}
 				continue
 			}
 			// Codes of different steps can be equal (one in a million), so
@@ -529,17 +554,30 @@ func FuzzGuardModel(f *testing.F) {
 			case found:
 				expect = "replayed"
 			}
-			want := model.attempt(now, expect)
+			bucket, actx := &model.untrusted, ctx
+			if trusted {
+				actx = WithDevice(ctx, token)
+				if model.devices == model.generation {
+					bucket = &model.device
+				}
+			}
+			clearsUntrusted := bucket == &model.untrusted
+			saved := model.untrusted
+			want := bucket.attempt(p, now, expect)
 			if want == "ok" {
 				model.next = matched + 1
 				model.drift = int64(matched) - int64(step)
+				if !clearsUntrusted {
+					model.untrusted = saved
+				}
 			}
-			got := outcome(g.VerifyTOTP(ctx, "alice", guardTOTP, code))
+			got := outcome(g.VerifyTOTP(actx, "alice", guardTOTP, code))
 			require.Equal(t, want, got, "op %d", i)
 			st, err := g.State(ctx, "alice")
 			require.NoError(t, err)
 			st.Write = 0 // a random tag per write
-			require.True(t, st.Equal(State{Next: model.next, Drift: model.drift, Failures: model.failures, NotBefore: model.notBefore}),
+			require.True(t, st.Equal(State{Next: model.next, Drift: model.drift, Failures: model.untrusted.failures,
+				NotBefore: model.untrusted.notBefore, Devices: model.generation}),
 				"op %d: state %+v, model %+v", i, st, model)
 		}
 	})
