@@ -7,7 +7,9 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -85,4 +87,52 @@ func TestWaitAfterRightPasswordTellsNothing(t *testing.T) {
 	require.Equal(t, http.StatusTooManyRequests, probeRight.status)
 	assert.Equal(t, probeWrong.header.Get("Retry-After"), probeRight.header.Get("Retry-After"),
 		"the wait after a right password must be the wait after a wrong one")
+}
+
+// TestIPv6NeighboursShareSignupThrottle: refused sign-ups (the probes of
+// taken names) are throttled per address, and an IPv6 address is the
+// whole /128, so one client with the /64 that every IPv6 subscriber gets
+// has 2^64 fresh throttles: it probes names without a wait, and the bound
+// on hashes in flight per client does not hold it either.
+func TestIPv6NeighboursShareSignupThrottle(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	h.app.proxied = true
+	h.signup("tina", "password1")
+	probe := url.Values{"user": {"tina"}, "password": {"password1"}}
+	for range 4 { // three free refusals, and the fourth sets a wait
+		assert.Equal(t, http.StatusBadRequest, postFrom(t, h, "2001:db8:1:2::1", "/signup", probe))
+	}
+	require.Equal(t, http.StatusTooManyRequests, postFrom(t, h, "2001:db8:1:2::1", "/signup", probe), "the address waits")
+	assert.Equal(t, http.StatusTooManyRequests, postFrom(t, h, "2001:db8:1:2::2", "/signup", probe),
+		"the next address of the same /64 is the same client, and must wait too")
+}
+
+// TestFloodOfUnknownNamesKeepsTrustedOwnerOut: names without an account
+// are throttled per name typed, so an attacker who types a new name each
+// time is never throttled, and each attempt costs a full password hash.
+// From a few addresses (hashesPerClient each) the attacker holds every
+// place of the hasher's bound on all clients, and the owner's browser,
+// though trusted, is answered "busy" before its device token is looked at:
+// for as long as the flood lasts the owner cannot sign in at all.
+func TestFloodOfUnknownNamesKeepsTrustedOwnerOut(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	owner, secret := h.enrol("uma", "password1")
+	h.clock.add(30 * time.Second)
+	h.app.proxied = true
+	h.app.hasher.maxInFlight = 4 // as on one CPU; the real bound is 4 per CPU
+	unblock := blockHashes(h)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		addr := "198.51.100." + strconv.Itoa(1+i/hashesPerClient)
+		wg.Go(func() {
+			postFrom(t, h, addr, "/login", url.Values{"user": {"nobody" + strconv.Itoa(i)}, "password": {"password1"}})
+		})
+	}
+	h.waitInFlight(4)
+	r := owner.login("uma", "password1", h.code(secret, 0))
+	unblock()
+	wg.Wait()
+	assert.Equal(t, http.StatusSeeOther, r.status, "the owner's trusted browser, during a flood of unknown names: %s", r.body)
 }
