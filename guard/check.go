@@ -2,18 +2,30 @@ package guard
 
 import (
 	"context"
+	"sync/atomic"
+	"time"
 )
 
 // Any factor through the same Guard: a password, a PIN, an e-mail code.
 //
 // # A login without an oracle
 //
-// Gate the whole login on one per-account state before any factor is
-// checked: call [Guard.CheckFactor] with the password under the same
-// account key as the code, then [Guard.VerifyTOTP]. While the account
-// waits or is locked, both refuse before checking anything, so a right
-// password and a wrong one get the same answer; a wrong password and a
-// wrong code are each a counted [*FailureError]; only the last factor's
+// A login is one attempt, counted once, whatever its factors: call
+// [Guard.CheckFactor] with the password under the account's key, and pass
+// the context it returns to the login's last factor ([Guard.VerifyTOTP],
+// [Guard.VerifyHOTP], [Guard.UseRecoveryCode]) under the same key:
+//
+//	ctx, err := g.CheckFactor(ctx, userID, checkPassword)
+//	if err == nil {
+//		err = g.VerifyTOTP(ctx, userID, totp, code)
+//	}
+//
+// While the account waits or is locked, CheckFactor refuses before the
+// password is checked, so a right password and a wrong one get the same
+// answer. Otherwise the attempt is counted as a failure first, at one time,
+// before anything is checked; a wrong password is that failure, and a
+// wrong code after a right password is the same failure, not a second one:
+// the same count, the same wait, the same writes. Only the last factor's
 // success clears the count. Answer every refusal alike (one status, one
 // body, RetryAfter from the error), including for names that have no
 // account: check those under their name too, with a check that says no.
@@ -21,46 +33,102 @@ import (
 // Check runs check as one throttled attempt under key, an account or any
 // name the caller chooses, with the Guard's Policy and Store: refused
 // unchecked while key waits or is locked; else counted as a failure with a
-// compare-and-swap first, and only then is check run, once. A right answer
-// takes its count back. So however many attempts come at once, none is
-// checked uncounted, and none once the lock is reached. check says
-// whether the factor was right; an error from it is the server's,
-// returned as it is and counted as nothing.
+// compare-and-swap first, and only then is check run, once. So however
+// many attempts come at once, none is checked uncounted, and none once the
+// lock is reached. check says whether the factor was right; an error from
+// it is the server's, returned as it is and counted as nothing.
 //
-// A success clears the failures, as a right code does: use Check when the
-// factor is the whole login (a password-only account, an e-mail code).
-// For a factor that another follows under the same key, use
-// [Guard.CheckFactor]. A failure is a [*FailureError] wrapping [ErrFailed].
+// A right answer clears the failures, as a right code does: use Check when
+// the factor is the whole login (a password-only account, an e-mail code).
+// For a factor that another follows, use [Guard.CheckFactor]. A failure is
+// a [*FailureError] wrapping [ErrFailed].
 func (g *Guard) Check(ctx context.Context, key string, check func(context.Context) (bool, error)) error {
-	return g.checkOnce(ctx, key, true, check)
-}
-
-// CheckFactor is [Guard.Check] for the first factors of a login: a success
-// commits nothing, so the failures counted under key are cleared only by
-// the login's last factor. Otherwise a right password would reopen the
-// guessing of the code that follows it.
-func (g *Guard) CheckFactor(ctx context.Context, key string, check func(context.Context) (bool, error)) error {
-	return g.checkOnce(ctx, key, false, check)
-}
-
-// checkOnce counts the attempt as a failure first, then runs check, as
-// [Guard.UseRecoveryCode] does: so no check runs uncounted, however many
-// are let in at once, and none runs once the account is locked. A right
-// answer then takes its own count back (and for Check clears the rest).
-func (g *Guard) checkOnce(ctx context.Context, key string, clears bool, check func(context.Context) (bool, error)) error {
-	p, err := g.setup(key)
+	la, err := g.countAndCheck(ctx, key, check)
 	if err != nil {
 		return err
+	}
+	g.uncount(ctx, la.bucket, la.before, la.counted, true)
+	return nil
+}
+
+// CheckFactor is [Guard.Check] for the first factors of a login: a right
+// answer keeps the attempt's count, and the context returned carries the
+// attempt to the login's next factor under the same key, which counts
+// nothing more, clears the count when it is right, and fails with this
+// count when it is wrong. So a right password followed by a wrong code
+// looks, in every answer and every write, like a wrong password.
+//
+// Without a next factor (a sign-up form, say), [Guard.Forgive] takes the
+// count back.
+func (g *Guard) CheckFactor(ctx context.Context, key string, check func(context.Context) (bool, error)) (context.Context, error) {
+	la, err := g.countAndCheck(ctx, key, check)
+	if err != nil {
+		return ctx, err
+	}
+	return context.WithValue(ctx, attemptCtxKey{}, la), nil
+}
+
+// Forgive takes back the count of the attempt that ctx carries from
+// [Guard.CheckFactor], if no factor after it has: the state as it was, if
+// nothing else was written since, else one failure fewer, the wait as it
+// is. It reports whether there was a count to take back.
+func (g *Guard) Forgive(ctx context.Context) bool {
+	la := attemptOf(ctx, "")
+	if la == nil || !la.take() {
+		return false
+	}
+	g.uncount(ctx, la.bucket, la.before, la.counted, false)
+	return true
+}
+
+// loginAttempt is an attempt counted by CheckFactor, carried to the
+// login's next factor.
+type loginAttempt struct {
+	key, bucket     string
+	before, counted State // the bucket's state before the count, and with it
+	now             time.Time
+	policy          Policy
+	used            atomic.Bool // a next factor, or Forgive, took it
+}
+
+// take reports whether the attempt was still unused, and uses it.
+func (la *loginAttempt) take() bool { return !la.used.Swap(true) }
+
+// failure is the error of a wrong next factor: this attempt's count.
+func (la *loginAttempt) failure(why error) *FailureError {
+	return la.policy.failure(why, la.counted, la.now)
+}
+
+type attemptCtxKey struct{}
+
+// attemptOf returns the unused counted attempt that ctx carries for key
+// ("" for any key), or nil.
+func attemptOf(ctx context.Context, key string) *loginAttempt {
+	la, _ := ctx.Value(attemptCtxKey{}).(*loginAttempt)
+	if la == nil || la.used.Load() || key != "" && la.key != key {
+		return nil
+	}
+	return la
+}
+
+// countAndCheck counts the attempt as a failure first, then runs check, as
+// [Guard.UseRecoveryCode] does: so no check runs uncounted, however many
+// are let in at once, and none runs once the account is locked. It
+// returns the counted attempt when check said yes.
+func (g *Guard) countAndCheck(ctx context.Context, key string, check func(context.Context) (bool, error)) (*loginAttempt, error) {
+	p, err := g.setup(key)
+	if err != nil {
+		return nil, err
 	}
 	for try := range maxTries {
 		a, err := g.admit(ctx, p, key, false)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		counted := p.failed(a.throttle, a.now)
 		ok, err := g.update(ctx, a.bucket, a.throttle, &counted, try)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if !ok {
 			continue
@@ -69,14 +137,13 @@ func (g *Guard) checkOnce(ctx context.Context, key string, clears bool, check fu
 		switch {
 		case err != nil:
 			g.uncount(ctx, a.bucket, a.throttle, counted, false)
-			return err // the server's, not the user's: counts as nothing
+			return nil, err // the server's, not the user's: counts as nothing
 		case !right:
-			return p.failure(ErrFailed, counted, a.now)
+			return nil, p.failure(ErrFailed, counted, a.now)
 		}
-		g.uncount(ctx, a.bucket, a.throttle, counted, clears)
-		return nil
+		return &loginAttempt{key: key, bucket: a.bucket, before: a.throttle, counted: counted, now: a.now, policy: p}, nil
 	}
-	return ErrConflict
+	return nil, ErrConflict
 }
 
 // uncount takes back the failure that counted committed over before: the

@@ -157,6 +157,10 @@ func (g *Guard) deviceOf(ctx context.Context, account string, generation uint64,
 	return hex.EncodeToString(body[1 : 1+deviceIDLen]), true
 }
 
-// deviceBucket is the store key of a device's throttle. The separator is a
-// control character, which no account holds.
-func deviceBucket(account, id string) string { return account + "\x1fdevice\x1f" + id }
+// deviceBucket is the store key of a device's throttle: of one length
+// whatever the account's (a store may cap its keys, as MySQL's does at 512
+// bytes), and starting with a control character, which no account holds.
+func deviceBucket(account, id string) string {
+	sum := sha256.Sum256([]byte("otp/guard device bucket\x00" + account))
+	return "\x1fdevice\x1f" + hex.EncodeToString(sum[:]) + "\x1f" + id
+}

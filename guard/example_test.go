@@ -63,9 +63,9 @@ func ExampleGuard_UseRecoveryCode() {
 	// 19 9
 }
 
-// The whole login gated on one state: the password through CheckFactor
-// under the same account as the code, so that a right password and a
-// wrong one get the same answer while the account waits.
+// The whole login as one attempt: the password through CheckFactor under
+// the account's key, and the code with the context it returns, so that a
+// right password and a wrong one get the same answers.
 func ExampleGuard_CheckFactor() {
 	ctx := context.Background()
 	g := &guard.Guard{Store: guard.NewMemoryStore()}
@@ -73,18 +73,24 @@ func ExampleGuard_CheckFactor() {
 	passwordIs := func(right bool) func(context.Context) (bool, error) {
 		return func(context.Context) (bool, error) { return right, nil } // a real check hashes the password
 	}
-	for range 4 { // four wrong passwords
-		g.CheckFactor(ctx, "user-42", passwordIs(false))
+	login := func(right bool, code string) error {
+		lctx, err := g.CheckFactor(ctx, "user-42", passwordIs(right))
+		if err == nil {
+			err = g.VerifyTOTP(lctx, "user-42", t, code)
+		}
+		return err
 	}
-	err := g.CheckFactor(ctx, "user-42", passwordIs(true))
-	fmt.Println(errors.Is(err, guard.ErrThrottled), "(checked nothing)")
-
 	code, _ := t.Generate(time.Now())
-	err = g.VerifyTOTP(ctx, "user-42", t, code)
-	fmt.Println(errors.Is(err, guard.ErrThrottled), "(the code waits too)")
+	fmt.Println(login(true, code))
+
+	for range 4 { // wrong passwords, and a right one with a wrong code: one failure each
+		login(false, "000000")
+	}
+	err := login(true, code)
+	fmt.Println(errors.Is(err, guard.ErrThrottled), "(checked nothing)")
 	// Output:
+	// <nil>
 	// true (checked nothing)
-	// true (the code waits too)
 }
 
 // Trusted devices: the owner's browser gets a token after a full login,

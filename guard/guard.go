@@ -207,6 +207,9 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 	if err != nil {
 		return err
 	}
+	if la := attemptOf(ctx, account); la != nil && la.take() {
+		return g.lastFactor(ctx, la, verify)
+	}
 	fresh := false // whether to skip the remembered state
 	var checked *State
 	for try := range maxTries {
@@ -235,6 +238,48 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 			}
 		default:
 			return verr // the server's configuration, not the user's guess
+		}
+	}
+	return ErrConflict
+}
+
+// lastFactor checks the last factor of a login that CheckFactor counted
+// already: a wrong code is that count, and nothing more is written; a
+// right one commits the new position and clears the count. The code is
+// checked at the attempt's time, as the password was.
+func (g *Guard) lastFactor(ctx context.Context, la *loginAttempt, verify verifier) error {
+	var checked *State
+	for try := range maxTries {
+		main, err := g.load(ctx, la.key, false)
+		if err != nil {
+			return err
+		}
+		if checked != nil && main.Next < checked.Next {
+			return ErrConflict // Enroll: a new secret, see attempt
+		}
+		checked = &main
+		v, verr := verify(main, la.now)
+		switch {
+		case verr == nil:
+		case errors.Is(verr, otp.ErrInvalidCode), errors.Is(verr, otp.ErrReplayed):
+			return la.failure(verr)
+		default:
+			return verr
+		}
+		next := main
+		next.Next, next.Drift = v.next, v.drift
+		if la.bucket == la.key {
+			next = unlocked(next)
+		}
+		ok, err := g.update(ctx, la.key, main, &next, try)
+		if err != nil {
+			return err
+		}
+		if ok {
+			if la.bucket != la.key {
+				g.uncount(ctx, la.bucket, la.before, la.counted, true)
+			}
+			return nil
 		}
 	}
 	return ErrConflict

@@ -256,7 +256,8 @@ func TestTrustedDeviceFailuresThrottleOnlyItself(t *testing.T) {
 
 // TestCheckFactorGatesTheLogin: the password through the same account's
 // state: refused unchecked while throttled, a wrong one counted, a right
-// one clears nothing, and the check runs once even on a conflict.
+// one followed by a wrong code is the same single failure, and only the
+// last factor's success clears the count.
 func TestCheckFactorGatesTheLogin(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -266,31 +267,81 @@ func TestCheckFactorGatesTheLogin(t *testing.T) {
 	password := func(right bool) func(context.Context) (bool, error) {
 		return func(context.Context) (bool, error) { calls.Add(1); return right, nil }
 	}
-	for range 3 {
-		err := g.CheckFactor(ctx, "alice", password(false))
+	failures := func() int {
+		st, err := g.State(ctx, "alice")
+		require.NoError(t, err)
+		return st.Failures
+	}
+	for range 2 {
+		_, err := g.CheckFactor(ctx, "alice", password(false))
 		var fe *FailureError
 		require.ErrorAs(t, err, &fe)
 		assert.ErrorIs(t, err, ErrFailed)
 	}
-	require.NoError(t, g.CheckFactor(ctx, "alice", password(true)))
-	st, err := g.State(ctx, "alice")
+	lctx, err := g.CheckFactor(ctx, "alice", password(true))
 	require.NoError(t, err)
-	assert.Equal(t, 3, st.Failures, "a right password clears nothing")
-
-	err = g.VerifyTOTP(ctx, "alice", guardTOTP, wrongCode(t, guardTOTP, clock.Now()))
+	assert.Equal(t, 3, failures(), "a right password is counted until the login ends")
+	err = g.VerifyTOTP(lctx, "alice", guardTOTP, wrongCode(t, guardTOTP, clock.Now()))
+	assert.ErrorIs(t, err, otp.ErrInvalidCode)
+	assert.Equal(t, 3, failures(), "a wrong code after a right password is that one failure, not a second")
+	err = g.VerifyTOTP(lctx, "alice", guardTOTP, wrongCode(t, guardTOTP, clock.Now()))
+	assert.Equal(t, 4, failures(), "the counted attempt is used once: a second code counts on its own")
 	var fe *FailureError
 	require.ErrorAs(t, err, &fe)
 	assert.Equal(t, time.Second, fe.RetryAfter, "the fourth failure of either factor sets the wait")
+
 	before := calls.Load()
-	assert.ErrorIs(t, g.CheckFactor(ctx, "alice", password(true)), ErrThrottled)
-	assert.ErrorIs(t, g.CheckFactor(ctx, "alice", password(false)), ErrThrottled, "the same answer, right or wrong")
+	_, err = g.CheckFactor(ctx, "alice", password(true))
+	assert.ErrorIs(t, err, ErrThrottled)
+	_, err = g.CheckFactor(ctx, "alice", password(false))
+	assert.ErrorIs(t, err, ErrThrottled, "the same answer, right or wrong")
 	assert.Equal(t, before, calls.Load(), "refused before the check runs")
 
 	clock.Advance(time.Second)
-	require.NoError(t, g.Check(ctx, "alice", password(true)), "Check: a whole login")
-	st, err = g.State(ctx, "alice")
+	lctx, err = g.CheckFactor(ctx, "alice", password(true))
 	require.NoError(t, err)
-	assert.Zero(t, st.Failures)
+	require.NoError(t, g.VerifyTOTP(lctx, "alice", guardTOTP, mustCode(t, guardTOTP, clock.Now())))
+	assert.Zero(t, failures(), "the last factor's success clears the count")
+
+	require.NoError(t, g.Check(ctx, "bob", password(true)), "Check: a whole login")
+	sctx, err := g.CheckFactor(ctx, "carol", password(true))
+	require.NoError(t, err)
+	assert.True(t, g.Forgive(sctx))
+	assert.False(t, g.Forgive(sctx), "once")
+	st, err := g.State(ctx, "carol")
+	require.NoError(t, err)
+	assert.Zero(t, st.Failures, "forgiven")
+}
+
+// TestRightPasswordLooksLikeAWrongOne: after a right password and a wrong
+// code, the state (failures, wait) and the answer are those of a wrong
+// password at the same time, however long the password check took.
+func TestRightPasswordLooksLikeAWrongOne(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	run := func(right bool) (State, *FailureError) {
+		clock := newFakeClock(at1111111109)
+		g := &Guard{Store: NewMemoryStore(), Now: clock.Now}
+		for range 3 {
+			_, _ = g.CheckFactor(ctx, "alice", func(context.Context) (bool, error) { return false, nil })
+		}
+		slowHash := func(context.Context) (bool, error) { clock.Advance(2 * time.Second); return right, nil }
+		lctx, err := g.CheckFactor(ctx, "alice", slowHash)
+		if err == nil {
+			err = g.VerifyTOTP(lctx, "alice", guardTOTP, "000000")
+		}
+		var fe *FailureError
+		require.ErrorAs(t, err, &fe)
+		st, err := g.State(ctx, "alice")
+		require.NoError(t, err)
+		st.Write = 0
+		return st, fe
+	}
+	wrongState, wrongErr := run(false)
+	rightState, rightErr := run(true)
+	assert.Equal(t, wrongState, rightState)
+	assert.Equal(t, wrongErr.RetryAfter, rightErr.RetryAfter)
+	assert.Equal(t, wrongErr.Failures, rightErr.Failures)
 }
 
 // conflictOnce is a store whose first Update of each key conflicts.

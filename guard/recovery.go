@@ -238,6 +238,9 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 		return err
 	}
 	hash, malformed := HashRecoveryCode(account, code)
+	if la := attemptOf(ctx, account); la != nil && la.take() {
+		return g.lastRecoveryFactor(ctx, rs, la, hash, malformed)
+	}
 	for try := range maxTries {
 		a, err := g.admit(ctx, p, account, false)
 		if err != nil {
@@ -269,4 +272,21 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 		return nil
 	}
 	return ErrConflict
+}
+
+// lastRecoveryFactor is UseRecoveryCode as the last factor of a login that
+// CheckFactor counted already.
+func (g *Guard) lastRecoveryFactor(ctx context.Context, rs RecoveryStore, la *loginAttempt, hash string, malformed error) error {
+	if malformed != nil {
+		return la.failure(otp.ErrInvalidCode)
+	}
+	used, err := rs.ConsumeRecoveryHash(ctx, la.key, hash)
+	if err != nil {
+		return &OutcomeError{Err: err}
+	}
+	if !used {
+		return la.failure(otp.ErrInvalidCode)
+	}
+	g.uncount(ctx, la.bucket, la.before, la.counted, true)
+	return nil
 }

@@ -166,9 +166,13 @@ func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, passw
 	case u.factorID == "": // the password is the whole login
 		check.err = a.guard.Check(ctx, key, passwordRight)
 	default:
-		check.err = a.guard.CheckFactor(ctx, key, passwordRight)
+		// One attempt for the whole login: the context carries the
+		// password's count to the second factor, so a right password and
+		// a wrong code is one failure at one time, as a wrong password is.
+		var lctx context.Context
+		lctx, check.err = a.guard.CheckFactor(ctx, key, passwordRight)
 		if check.err == nil {
-			check = second(ctx, u, key)
+			check = second(lctx, u, key)
 		}
 	}
 	res, err := a.gateResult(check, trusted)
@@ -385,7 +389,7 @@ func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
 // the lock that failed logins get. Guard.CheckFactor counts it before
 // the password is hashed, so that parallel sign-ups cannot all be
 // answered before the first is counted, and a sign-up that succeeds takes
-// its count back (and only its own).
+// its count back with Guard.Forgive (and only its own).
 func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ctx, name, password := r.Context(), form.Get("user"), form.Get("password")
 	client := a.clientAddr(r)
@@ -395,11 +399,14 @@ func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 	}
 	defer a.hasher.release(client)
 	var canon, problem string
-	err := a.guard.CheckFactor(ctx, signupKey(client), func(ctx context.Context) (bool, error) {
+	sctx, err := a.guard.CheckFactor(ctx, signupKey(client), func(ctx context.Context) (bool, error) {
 		var err error
 		canon, problem, err = a.createAccount(ctx, name, password)
 		return problem == "", err
 	})
+	if err == nil {
+		a.guard.Forgive(sctx) // an account made: only refusals count
+	}
 	te, throttled := errors.AsType[*guard.ThrottleError](err)
 	switch {
 	case errors.Is(err, guard.ErrLocked) && problem == "":
