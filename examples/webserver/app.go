@@ -274,8 +274,10 @@ func (a *app) fail(w http.ResponseWriter, r *http.Request, what string, err erro
 	a.message(w, r, http.StatusInternalServerError, "Something went wrong on our side. Try again in a moment.", "/", "Go to the start page")
 }
 
-// clientAddr is the address the request came from. Behind a proxy
-// (-behind-proxy) that is the last address in X-Forwarded-For, the one the
+// clientAddr is the client the request came from, as throttles count
+// clients: its IPv4 address, or its IPv6 /64, the block one subscriber
+// gets (its addresses are one client's to choose). Behind a proxy
+// (-behind-proxy) the address is the last in X-Forwarded-For, the one the
 // proxy appended: those before it are whatever the client sent. Without
 // the flag no forwarded header is trusted, since anyone can send one.
 func (a *app) clientAddr(r *http.Request) string {
@@ -284,7 +286,7 @@ func (a *app) clientAddr(r *http.Request) string {
 		if n := len(forwarded); n > 0 {
 			hops := strings.Split(forwarded[n-1], ",")
 			if addr, err := netip.ParseAddr(strings.TrimSpace(hops[len(hops)-1])); err == nil {
-				return addr.String()
+				return clientOf(addr)
 			}
 		}
 	}
@@ -292,5 +294,22 @@ func (a *app) clientAddr(r *http.Request) string {
 	if err != nil {
 		return r.RemoteAddr
 	}
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return clientOf(addr)
+	}
 	return host
+}
+
+// clientOf is an address as one client: IPv4 (IPv4-mapped too) as it is,
+// IPv6 as its /64.
+func clientOf(addr netip.Addr) string {
+	addr = addr.Unmap().WithZone("")
+	if addr.Is4() {
+		return addr.String()
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return addr.String()
+	}
+	return p.String()
 }

@@ -137,10 +137,6 @@ type factorCheck struct {
 // result's user is the account the name names, if any.
 func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, password string, second secondFactor) (result, error) {
 	client := a.clientAddr(r)
-	if !a.hasher.admit(client) {
-		return result{verdict: busy, wait: time.Second, reason: "too many password checks at once"}, nil
-	}
-	defer a.hasher.release(client)
 	name = lookupName(name)
 	u, err := a.account(ctx, name)
 	if err != nil {
@@ -149,6 +145,13 @@ func (a *app) checkCredentials(ctx context.Context, r *http.Request, name, passw
 	ctx, trusted, err := a.device(ctx, r, u.name)
 	if err != nil {
 		return result{}, err
+	}
+	if !a.hasher.admit(client, trusted) {
+		return result{verdict: busy, wait: time.Second, reason: "too many password checks at once"}, nil
+	}
+	defer a.hasher.release(client, trusted)
+	if trusted {
+		ctx = context.WithValue(ctx, trustedHashing{}, true)
 	}
 	key := a.loginKey(u.name)
 	if u.name == "" {
@@ -393,11 +396,11 @@ func (a *app) signupPage(w http.ResponseWriter, r *http.Request) {
 func (a *app) signup(w http.ResponseWriter, r *http.Request, form url.Values) {
 	ctx, name, password := r.Context(), form.Get("user"), form.Get("password")
 	client := a.clientAddr(r)
-	if !a.hasher.admit(client) {
+	if !a.hasher.admit(client, false) {
 		a.signupError(w, r, name, http.StatusTooManyRequests, time.Second, busyText)
 		return
 	}
-	defer a.hasher.release(client)
+	defer a.hasher.release(client, false)
 	var canon, problem string
 	sctx, err := a.guard.CheckFactor(ctx, signupKey(client), func(ctx context.Context) (bool, error) {
 		var err error

@@ -70,7 +70,7 @@ func (h *harness) waitInFlight(want int) {
 	require.Eventually(h.t, func() bool {
 		h.app.hasher.mu.Lock()
 		defer h.app.hasher.mu.Unlock()
-		return h.app.hasher.inFlight == want
+		return h.app.hasher.inFlight[0]+h.app.hasher.inFlight[1] == want
 	}, 5*time.Second, time.Millisecond)
 }
 

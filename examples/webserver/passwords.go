@@ -34,10 +34,12 @@ const (
 // stays short: see admit.
 type hasher struct {
 	iterations int
-	slots      chan struct{}
+	// slots bound the hashes running at once, one per CPU; trusted devices'
+	// checks run in slots of their own (see admit).
+	slots, trustedSlots chan struct{}
 
 	mu                        sync.Mutex
-	inFlight                  int
+	inFlight                  [2]int // untrusted, trusted: see admit
 	perClient                 map[string]int
 	maxInFlight, maxPerClient int
 }
@@ -54,30 +56,41 @@ const (
 
 func newHasher(iterations int) *hasher {
 	procs := runtime.GOMAXPROCS(0)
-	return &hasher{iterations: iterations, slots: make(chan struct{}, procs),
+	return &hasher{iterations: iterations, slots: make(chan struct{}, procs), trustedSlots: make(chan struct{}, procs),
 		perClient: map[string]int{}, maxInFlight: hashesPerCPU * procs, maxPerClient: hashesPerClient}
 }
 
 // admit reserves a place for one password check (which may hash more than
 // once) for client, an address, or reports false when client or all clients
 // together have as many in flight as they may: the request is then answered
-// 429 at once, before it is counted or hashes anything. Each admit that
-// returns true is followed by one release.
-func (h *hasher) admit(client string) bool {
+// 429 at once, before it is counted or hashes anything. A request from a
+// trusted device (a browser that logged in fully, see app.device) has
+// places of its own, so that a flood of attempts from elsewhere, which
+// fills every other place, never keeps its owner out. Each admit that
+// returns true is followed by one release with the same arguments.
+func (h *hasher) admit(client string, trusted bool) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if h.inFlight >= h.maxInFlight || h.perClient[client] >= h.maxPerClient {
+	pool := poolOf(trusted)
+	if h.inFlight[pool] >= h.maxInFlight || h.perClient[client] >= h.maxPerClient {
 		return false
 	}
-	h.inFlight++
+	h.inFlight[pool]++
 	h.perClient[client]++
 	return true
 }
 
-func (h *hasher) release(client string) {
+func poolOf(trusted bool) int {
+	if trusted {
+		return 1
+	}
+	return 0
+}
+
+func (h *hasher) release(client string, trusted bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.inFlight--
+	h.inFlight[poolOf(trusted)]--
 	if h.perClient[client]--; h.perClient[client] <= 0 {
 		delete(h.perClient, client) // the map holds only the clients in flight
 	}
@@ -122,12 +135,16 @@ func (h *hasher) verify(ctx context.Context, password, stored string) (bool, err
 }
 
 func (h *hasher) derive(ctx context.Context, password string, salt []byte, iterations int) ([]byte, error) {
+	slots := h.slots
+	if ctx.Value(trustedHashing{}) != nil {
+		slots = h.trustedSlots
+	}
 	select {
-	case h.slots <- struct{}{}:
+	case slots <- struct{}{}:
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	defer func() { <-h.slots }()
+	defer func() { <-slots }()
 	return pbkdf2.Key(sha256.New, password, salt, iterations, sha256.Size)
 }
 
@@ -148,3 +165,7 @@ func parseHash(stored string) (iterations int, salt, sum []byte, err error) {
 	}
 	return iterations, salt, sum, nil
 }
+
+// trustedHashing marks the context of a trusted device's password check,
+// which hashes in the slots kept for those (see hasher.admit).
+type trustedHashing struct{}
