@@ -458,7 +458,7 @@ func (a *app) createAccount(ctx context.Context, name, password string) (canon, 
 		err = a.checkUserName(canon)
 	}
 	if err != nil || canon == "" {
-		return "", "That user name cannot be used: choose one of at most 64 characters, without spaces, control or " +
+		return "", "That user name cannot be used: choose one of at most 64 bytes (64 ASCII letters, fewer of others), without spaces, control or " +
 			"invisible characters, and with the letters of one script.", nil
 	}
 	if len(password) < minPasswordLen || len(password) > maxPasswordLen {

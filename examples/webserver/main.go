@@ -42,6 +42,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
@@ -49,7 +50,7 @@ import (
 )
 
 func main() {
-	os.Exit(run(signalContext(), os.Args[1:], os.Getenv, os.Stderr))
+	os.Exit(run(signalContext(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
 // signalContext ends at the first SIGINT or SIGTERM, which starts the
@@ -79,11 +80,18 @@ type config struct {
 	iterations                int // PBKDF2; tests lower it
 }
 
-func parseFlags(args []string, out io.Writer) (config, error) {
+// parseFlags reads the flags; -h prints the usage on stdout, and a
+// mistake goes to stderr with it.
+func parseFlags(args []string, stdout, stderr io.Writer) (config, error) {
 	c := config{iterations: passwordIterations}
 	fs := flag.NewFlagSet("webserver", flag.ContinueOnError)
-	fs.SetOutput(out)
+	out := stderr
+	fs.SetOutput(stderr)
 	fs.Usage = func() {
+		if slices.ContainsFunc(args, isHelpFlag) {
+			out = stdout
+			fs.SetOutput(stdout)
+		}
 		fmt.Fprint(out, usage)
 		fs.PrintDefaults()
 	}
@@ -100,14 +108,20 @@ func parseFlags(args []string, out io.Writer) (config, error) {
 		return c, err
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(out, "unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "unexpected argument %q\n", fs.Arg(0))
 		return c, errors.New("unexpected argument")
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
-		fmt.Fprintln(out, "-tls-cert and -tls-key go together")
+		fmt.Fprintln(stderr, "-tls-cert and -tls-key go together")
 		return c, errors.New("half a TLS configuration")
 	}
 	return c, nil
+}
+
+// isHelpFlag reports whether a flag asks for help, as the flag package
+// reads -h, -help and --help.
+func isHelpFlag(arg string) bool {
+	return arg == "-h" || arg == "-help" || arg == "--h" || arg == "--help"
 }
 
 // usage is what -h prints before the flags: what the program does, what
@@ -141,8 +155,8 @@ Flags:
 // run is the program; main only wires it to the process. It returns the
 // exit code: 0 after a clean shutdown (ctx cancelled) or -h, 1 on an
 // error, 2 for bad flags.
-func run(ctx context.Context, args []string, getenv func(string) string, out io.Writer) int {
-	cfg, err := parseFlags(args, out)
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, out io.Writer) int {
+	cfg, err := parseFlags(args, stdout, out)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -150,7 +164,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, out io.
 		return 2
 	}
 	if cfg.newKey {
-		fmt.Fprintln(out, newKeyHex())
+		fmt.Fprintln(stdout, newKeyHex()) // for $(webserver -new-key)
 		return 0
 	}
 	log := slog.New(slog.NewTextHandler(out, nil))

@@ -37,7 +37,7 @@ func startRun(t *testing.T, db string, env map[string]string, args ...string) *r
 	out := &syncBuffer{}
 	code := make(chan int, 1)
 	args = append([]string{"-addr", "127.0.0.1:0", "-db", db}, args...)
-	go func() { code <- run(ctx, args, func(k string) string { return env[k] }, out) }()
+	go func() { code <- run(ctx, args, func(k string) string { return env[k] }, out, out) }()
 	r := &running{out: out}
 	r.stop = sync.OnceValue(func() int {
 		cancel()
@@ -82,13 +82,16 @@ func TestRunFlags(t *testing.T) {
 		"half TLS":       {"-tls-cert", "cert.pem"},
 		"bad flag value": {"-addr"},
 	} {
-		var out syncBuffer
-		assert.Equal(t, 2, run(context.Background(), args, func(string) string { return "" }, &out), name)
+		var stdout, stderr syncBuffer
+		assert.Equal(t, 2, run(context.Background(), args, func(string) string { return "" }, &stdout, &stderr), name)
+		assert.Empty(t, stdout.String(), "%s: a mistake goes to standard error", name)
+		assert.NotEmpty(t, stderr.String(), name)
 	}
-	var out syncBuffer
-	require.Equal(t, 0, run(context.Background(), []string{"-new-key"}, func(string) string { return "" }, &out))
-	_, err := parseKey(out.String())
-	assert.NoError(t, err, "-new-key prints a key that OTP_DEMO_KEY takes")
+	var stdout, stderr syncBuffer
+	require.Equal(t, 0, run(context.Background(), []string{"-new-key"}, func(string) string { return "" }, &stdout, &stderr))
+	_, err := parseKey(stdout.String())
+	assert.NoError(t, err, "-new-key prints, on standard output, a key that OTP_DEMO_KEY takes: $(webserver -new-key)")
+	assert.Empty(t, stderr.String())
 }
 
 // TestRunHelp: -h says what the program is, what it reads from the
@@ -96,8 +99,9 @@ func TestRunFlags(t *testing.T) {
 func TestRunHelp(t *testing.T) {
 	t.Parallel()
 	for _, flag := range []string{"-h", "-help", "--help"} {
-		var out syncBuffer
-		require.Equal(t, 0, run(context.Background(), []string{flag}, func(string) string { return "" }, &out), flag)
+		var out, stderr syncBuffer
+		require.Equal(t, 0, run(context.Background(), []string{flag}, func(string) string { return "" }, &out, &stderr), flag)
+		assert.Empty(t, stderr.String(), "%s: help goes to standard output", flag)
 		for _, want := range []string{"Usage: go run ./examples/webserver", "reference deployment of two-factor login",
 			"OTP_DEMO_KEY", "OTP_DEMO_OLD_KEY", "otp-webserver.db", "PATH.key", "mode 0600", "PATH-wal", "-addr HOST:PORT", "-unlock USER"} {
 			assert.Contains(t, out.String(), want, flag)
@@ -108,7 +112,7 @@ func TestRunHelp(t *testing.T) {
 func TestPostgresNeedsKey(t *testing.T) {
 	t.Parallel()
 	var out syncBuffer
-	code := run(context.Background(), []string{"-db", "postgres://127.0.0.1:1/none"}, func(string) string { return "" }, &out)
+	code := run(context.Background(), []string{"-db", "postgres://127.0.0.1:1/none"}, func(string) string { return "" }, &out, &out)
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out.String(), "set OTP_DEMO_KEY to 64 hex digits, the same on every instance")
 	assert.NotContains(t, out.String(), "connect", "refused before any connection")

@@ -299,7 +299,7 @@ func TestDatabaseFileMustBePrivate(t *testing.T) {
 
 			var out syncBuffer
 			key := newKeyHex()
-			code := run(ctx, []string{"-db", db}, func(k string) string { return map[string]string{keyEnv: key}[k] }, &out)
+			code := run(ctx, []string{"-db", db}, func(k string) string { return map[string]string{keyEnv: key}[k] }, &out, &out)
 			assert.Equal(t, 1, code, "the program stops")
 			assert.Contains(t, out.String(), "chmod 600")
 		})
