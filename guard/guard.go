@@ -210,29 +210,29 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 	if la := attemptOf(ctx, account); la != nil && la.take() {
 		return g.lastFactor(ctx, la, verify)
 	}
-	fresh := false // whether to skip the remembered state
-	var checked *State
+	fresh := false       // whether to skip the remembered state
+	checked := uint64(0) // the Next of the state last checked against
 	for try := range maxTries {
 		a, err := g.admit(ctx, p, account, !fresh)
 		if err != nil {
 			return err
 		}
 		fresh = true
-		if checked != nil && a.main.Next < checked.Next {
+		if a.main.Next < checked {
 			// Only Enroll moves Next back: a new secret. The code was
 			// meant for the old one, which must not start over.
 			return ErrConflict
 		}
-		checked = &a.main
+		checked = a.main.Next
 		v, verr := verify(a.main, a.now)
 		switch {
 		case verr == nil:
-			ok, err := g.commitSuccess(ctx, a, v, try)
+			ok, err := g.commitSuccess(ctx, &a, v, try)
 			if ok || err != nil {
 				return err
 			}
 		case errors.Is(verr, otp.ErrInvalidCode), errors.Is(verr, otp.ErrReplayed):
-			result, ok, err := g.commitFailure(ctx, p, a, verr, try)
+			result, ok, err := g.commitFailure(ctx, p, &a, verr, try)
 			if ok || err != nil {
 				return cmp.Or(err, error(result))
 			}
@@ -248,16 +248,16 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 // right one commits the new position and clears the count. The code is
 // checked at the attempt's time, as the password was.
 func (g *Guard) lastFactor(ctx context.Context, la *loginAttempt, verify verifier) error {
-	var checked *State
+	checked := uint64(0)
 	for try := range maxTries {
 		main, err := g.load(ctx, la.key, false)
 		if err != nil {
 			return err
 		}
-		if checked != nil && main.Next < checked.Next {
+		if main.Next < checked {
 			return ErrConflict // Enroll: a new secret, see attempt
 		}
-		checked = &main
+		checked = main.Next
 		v, verr := verify(main, la.now)
 		switch {
 		case verr == nil:
@@ -301,7 +301,7 @@ func (a *admission) trusted() bool { return a.bucket != a.account }
 // admit loads the account's state (or takes the one last seen, when
 // cached), finds the client's bucket, and returns them with the time of
 // the attempt, or why the attempt is refused unchecked.
-func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool) (*admission, error) {
+func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool) (admission, error) {
 	if presentsDevice(ctx) {
 		// A device's attempt commits to its own bucket, so no later
 		// compare-and-swap would notice a revocation or an Enroll that a
@@ -310,13 +310,13 @@ func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool
 	}
 	main, err := g.load(ctx, account, cached)
 	if err != nil {
-		return nil, err
+		return admission{}, err
 	}
-	a := &admission{account: account, main: main, bucket: account, throttle: main, now: g.now()}
+	a := admission{account: account, main: main, bucket: account, throttle: main, now: g.now()}
 	if id, ok := g.deviceOf(ctx, account, main.Devices, a.now); ok {
 		a.bucket = deviceBucket(account, id)
 		if a.throttle, err = g.load(ctx, a.bucket, false); err != nil {
-			return nil, err
+			return admission{}, err
 		}
 	}
 	if err := p.refuse(g.boundWait(p, a.throttle, a.now), a.now); err != nil {
@@ -324,7 +324,7 @@ func (g *Guard) admit(ctx context.Context, p Policy, account string, cached bool
 			g.seen.forget(account) // refuse on what the store says, not on a memory
 			return g.admit(ctx, p, account, false)
 		}
-		return nil, err
+		return admission{}, err
 	}
 	return a, nil
 }
