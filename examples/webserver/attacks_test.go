@@ -59,7 +59,7 @@ func TestReplacingFactorNeedsPasswordAndCode(t *testing.T) {
 		assert.Contains(t, r.body, tc.want, tc.name)
 		assert.Contains(t, r.body, "You have 10 unused recovery codes.", "%s: the account page, whole", tc.name)
 		assert.Equal(t, http.StatusNotFound, thief.get("/enroll").status, "%s: no new secret was made", tc.name)
-		r = thief.post("/enroll/confirm", url.Values{"code": {"123456"}})
+		r = thief.post("/enroll/confirm", url.Values{"code": {"123456"}, "password": {"password1"}})
 		assert.Equal(t, http.StatusNotFound, r.status, tc.name)
 	}
 	r := thief.post("/factor/remove", url.Values{"password": {"password1"}})
@@ -153,7 +153,7 @@ func TestPendingSecretSurvivesReloads(t *testing.T) {
 	assert.Equal(t, "/enroll", r.header.Get("Location"), "Back and submit again: the same enrolment")
 	assert.Equal(t, secret, h.pageSecret(b.get("/enroll").body))
 
-	r = b.post("/enroll/confirm", url.Values{"code": {"000000"}})
+	r = b.post("/enroll/confirm", url.Values{"code": {"000000"}, "password": {b.password}})
 	assert.Equal(t, http.StatusUnauthorized, r.status)
 	assert.Contains(t, r.body, "That code did not match.")
 	assert.Equal(t, secret, h.pageSecret(r.body), "a wrong code shows the same QR code again, with the form")
@@ -186,7 +186,7 @@ func TestEnrolmentBelongsToItsSession(t *testing.T) {
 	r := other.get("/enroll")
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.NotContains(t, r.body, "secret")
-	r = other.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}})
+	r = other.post("/enroll/confirm", url.Values{"code": {h.code(secret, 0)}, "password": {"password1"}})
 	assert.Equal(t, http.StatusNotFound, r.status)
 	assert.Contains(t, b.get("/").body, "<strong>off</strong>")
 }
@@ -623,4 +623,26 @@ func dumpDatabase(t *testing.T, db *sql.DB) string {
 		rows.Close()
 	}
 	return b.String()
+}
+
+// TestConfirmNeedsPassword: a session stolen while an enrolment is pending
+// shows the pending key on a reload; confirming it still needs the
+// password, so the thief cannot make it the factor and take the recovery
+// codes.
+func TestConfirmNeedsPassword(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, "")
+	b := h.signup("vera", "password1")
+	secret := b.startEnrolment(nil)
+	thief := h.browser()
+	thief.setCookie("session", b.cookie("session")) // stolen
+	for name, form := range map[string]url.Values{
+		"no password":    {"code": {h.code(secret, 0)}},
+		"wrong password": {"code": {h.code(secret, 0)}, "password": {"wrong-pass"}},
+	} {
+		r := thief.post("/enroll/confirm", form)
+		assert.NotEqual(t, http.StatusOK, r.status, name)
+		assert.NotContains(t, r.body, "Two-factor authentication is on.", name)
+	}
+	b.confirm(h.code(secret, 1))
 }

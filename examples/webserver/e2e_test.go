@@ -152,7 +152,7 @@ func twoProcesses(t *testing.T, a, b *process) {
 	// (Skew 1) for as long as this test needs.
 	stepStart(8 * time.Second)
 	now := time.Now()
-	signup.post("/enroll/confirm", url.Values{"code": {codeAt(t, secret, now.Add(-30*time.Second))}}, http.StatusOK)
+	signup.post("/enroll/confirm", url.Values{"code": {codeAt(t, secret, now.Add(-30*time.Second))}, "password": {"password1"}}, http.StatusOK)
 	onA := newClient(t, a.url)
 	onA.post("/login", url.Values{"user": {"bob"}, "password": {"password1"}, "code": {codeAt(t, secret, now)}}, http.StatusSeeOther)
 
@@ -274,14 +274,14 @@ func TestBrowser(t *testing.T) {
 			wrong = "000001"
 		}
 	}
-	do("a wrong code", fill("#code", wrong), click("#confirm"), visible("#error"))
+	do("a wrong code", fill("#code", wrong, "#confirm-password", "correct horse"), click("#confirm"), visible("#error"))
 	assert.Contains(t, text("#error"), "That code did not match.")
 	assert.Equal(t, uri, scanScreen(t, bctx), "after a wrong code, the same QR code")
 
 	stepStart(5 * time.Second)
 	confirmedAt := time.Now()
 	c := code(confirmedAt)
-	do("confirm", fill("#code", c[:3]+" "+c[3:]), click("#confirm"), visible("#codes"))
+	do("confirm", fill("#code", c[:3]+" "+c[3:], "#confirm-password", "correct horse"), click("#confirm"), visible("#codes"))
 	recovery, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#codes li")].map(li => li.textContent)`))
 	require.NoError(t, err)
 	require.Len(t, recovery, 10)

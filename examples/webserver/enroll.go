@@ -114,6 +114,55 @@ func (a *app) startEnrolment(w http.ResponseWriter, r *http.Request, form url.Va
 	http.Redirect(w, r, "/enroll", http.StatusSeeOther)
 }
 
+// confirmedByPassword reports whether the form's password is the user's,
+// checked through the login gate (refused unchecked while it waits, a
+// wrong one counted); otherwise it answers with the enrolment page again.
+// Confirming switches the second factor to the pending secret, so it
+// needs the password as starting does: a session stolen while an
+// enrolment is pending shows its key on a reload, and without this the
+// thief could confirm it first and take the recovery codes. A right
+// password takes its count back (Guard.Forgive), since the code that
+// follows is checked under the enrolment's own key.
+func (a *app) confirmedByPassword(w http.ResponseWriter, r *http.Request, ses session, e enrolment, form url.Values) bool {
+	ctx, trusted, err := a.device(r.Context(), r, ses.user) // the owner's browser keeps its own count
+	if err != nil {
+		a.fail(w, r, "device", err)
+		return false
+	}
+	client := a.clientAddr(r)
+	if !a.hasher.admit(client, trusted) {
+		a.showEnrolment(w, r, ses, e, http.StatusTooManyRequests, busyText)
+		return false
+	}
+	defer a.hasher.release(client, trusted)
+	u, err := a.db.user(ctx, ses.user)
+	if err != nil {
+		a.fail(w, r, "user", err)
+		return false
+	}
+	deadline := time.Now().Add(a.loginFloor)
+	pctx, err := a.guard.CheckFactor(ctx, a.loginKey(ses.user), func(ctx context.Context) (bool, error) {
+		return a.hasher.verify(ctx, form.Get("password"), u.passwordHash)
+	})
+	if err == nil {
+		a.guard.Forgive(pctx)
+	}
+	padUntil(ctx, deadline)
+	res, err := a.gateResult(factorCheck{err: err, failed: "wrong password"}, false)
+	if err != nil {
+		a.logAuth(r, "enrolment confirm", ses.user, res, err)
+		a.fail(w, r, "confirm", err)
+		return false
+	}
+	if res.verdict == granted {
+		return true
+	}
+	a.logAuth(r, "enrolment confirm", ses.user, res, nil)
+	status, text := refusal(w, res, "Wrong password. Check it and try again.")
+	a.showEnrolment(w, r, ses, e, status, text)
+	return false
+}
+
 // reauthenticated reports whether the session's user may change their
 // two-factor settings: only with the password and, while two-factor is
 // on, a current code or a recovery code, checked as a login is. A session
@@ -191,6 +240,9 @@ func (a *app) confirmEnrolment(w http.ResponseWriter, r *http.Request, form url.
 	code, hint := readCode(form, true)
 	if hint != "" {
 		a.showEnrolment(w, r, ses, e, http.StatusBadRequest, hint)
+		return
+	}
+	if !a.confirmedByPassword(w, r, ses, e, form) {
 		return
 	}
 	res, err := a.verifyEnrolmentCode(ctx, e.factorID, secret, code)

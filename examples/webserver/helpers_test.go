@@ -309,7 +309,7 @@ var codesRE = regexp.MustCompile(`<li>([2-9A-Z-]{19})</li>`)
 // recovery codes that the answer shows.
 func (b *browser) confirm(code string) []string {
 	b.h.t.Helper()
-	r := b.post("/enroll/confirm", url.Values{"code": {code}})
+	r := b.post("/enroll/confirm", url.Values{"code": {code}, "password": {b.password}})
 	require.Equal(b.h.t, http.StatusOK, r.status, r.body)
 	require.Contains(b.h.t, r.body, "Two-factor authentication is on.")
 	var codes []string
@@ -322,7 +322,11 @@ func (b *browser) confirm(code string) []string {
 
 func (b *browser) login(name, password, code string) response {
 	b.h.t.Helper()
-	return b.post("/login", url.Values{"user": {name}, "password": {password}, "code": {code}})
+	r := b.post("/login", url.Values{"user": {name}, "password": {password}, "code": {code}})
+	if r.status == http.StatusSeeOther {
+		b.password = password // for the confirmations that ask it again
+	}
+	return r
 }
 
 // signedInAs returns the user name the home page says is signed in, or "".

@@ -132,7 +132,7 @@ func TestRunServesAndShutsDown(t *testing.T) {
 	c.post("/signup", url.Values{"user": {"alice"}, "password": {"password1"}}, http.StatusSeeOther)
 	c.post("/enroll/start", url.Values{"password": {"password1"}}, http.StatusSeeOther)
 	secret := pageSecretOf(t, c.get("/enroll", http.StatusOK))
-	c.post("/enroll/confirm", url.Values{"code": {codeAt(t, secret, time.Now())}}, http.StatusOK)
+	c.post("/enroll/confirm", url.Values{"code": {codeAt(t, secret, time.Now())}, "password": {"password1"}}, http.StatusOK)
 	assert.Equal(t, 0, first.stop())
 	assert.Contains(t, first.out.String(), "msg=\"shut down\"")
 
