@@ -119,6 +119,15 @@ func normalizeRecoveryCode(code string) ([recoveryLength]byte, bool) {
 	return out, n == recoveryLength
 }
 
+// IsRecoveryCode reports whether code has the form of a recovery code, as
+// [HashRecoveryCode] reads it, so that a form with one field can tell a
+// recovery code from an authenticator's: it checks the form only, not
+// whether the code is anyone's.
+func IsRecoveryCode(code string) bool {
+	_, ok := normalizeRecoveryCode(code)
+	return ok
+}
+
 // HashRecoveryCode returns the form of account's recovery code to store:
 // SHA-256 over the account and the code as [GenerateRecoveryCodes] wrote
 // it, whatever case, spaces or hyphens the user typed. Binding the account

@@ -267,3 +267,13 @@ func TestSetRecoveryCodesConcurrentReplacements(t *testing.T) {
 		assert.Equal(t, 10, n, "one whole set survives, never a union")
 	})
 }
+
+func TestIsRecoveryCode(t *testing.T) {
+	t.Parallel()
+	for code, want := range map[string]bool{
+		"7KQM-X3HB-9TZC-RW2D": true, "7kqm x3hb 9tzc rw2d": true, "7KQMX3HB9TZCRW2D": true,
+		"123456": false, "": false, "7KQM-X3HB-9TZC-RW0D": false, "7KQM-X3HB-9TZC-RW2DD": false,
+	} {
+		assert.Equal(t, want, IsRecoveryCode(code), code)
+	}
+}

@@ -208,7 +208,7 @@ func (a *app) reauthenticated(w http.ResponseWriter, r *http.Request, ses sessio
 // their recovery codes one login at a time, until none was left.
 func (a *app) currentFactor(form url.Values, required bool) (secondFactor, string) {
 	typed := form.Get("code")
-	if _, err := guard.HashRecoveryCode("", typed); err == nil { // it has a recovery code's form
+	if guard.IsRecoveryCode(typed) {
 		return a.withRecoveryCode(typed), ""
 	}
 	code, hint := readCode(form, required)
