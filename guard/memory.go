@@ -69,7 +69,7 @@ func (m *MemoryStore) ConsumeRecoveryHash(_ context.Context, account, hash strin
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	set := m.recovery[account]
-	i := matchHash(set, hash)
+	i := MatchRecoveryHash(set, hash)
 	if i < 0 {
 		return false, nil
 	}

@@ -163,9 +163,11 @@ type RecoveryStore interface {
 	CountRecoveryHashes(ctx context.Context, account string) (int, error)
 }
 
-// matchHash returns the index of want in hashes, comparing with every
-// element in constant time, or -1.
-func matchHash(hashes []string, want string) int {
+// MatchRecoveryHash returns the index of want in hashes, or -1, comparing
+// with every element in constant time: what a [RecoveryStore] that reads
+// an account's set does before it deletes the match, so that the time
+// taken tells nothing about which hash, or whether any, matched.
+func MatchRecoveryHash(hashes []string, want string) int {
 	found, at := 0, 0
 	for i, h := range hashes {
 		eq := subtle.ConstantTimeCompare([]byte(h), []byte(want))

@@ -526,7 +526,7 @@ func (s *SQLStore) ConsumeRecoveryHash(ctx context.Context, account, hash string
 	if err != nil {
 		return false, err
 	}
-	i := matchHash(set, hash)
+	i := MatchRecoveryHash(set, hash)
 	if i < 0 {
 		return false, nil
 	}

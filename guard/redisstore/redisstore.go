@@ -53,7 +53,6 @@ package redisstore
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -265,7 +264,7 @@ func (s *Store) ConsumeRecoveryHash(ctx context.Context, account, hash string) (
 	if err != nil {
 		return false, fmt.Errorf("redisstore: consume recovery hash: %w", err)
 	}
-	i := match(set, hash)
+	i := guard.MatchRecoveryHash(set, hash)
 	if i < 0 {
 		return false, nil
 	}
@@ -276,20 +275,6 @@ func (s *Store) ConsumeRecoveryHash(ctx context.Context, account, hash string) (
 	return n == 1, nil
 }
 
-// match returns the index of want in set, or -1, comparing with every
-// element in constant time.
-func match(set []string, want string) int {
-	found, at := 0, 0
-	for i, h := range set {
-		eq := subtle.ConstantTimeCompare([]byte(h), []byte(want))
-		at = subtle.ConstantTimeSelect(eq, i, at)
-		found |= eq
-	}
-	if found == 0 {
-		return -1
-	}
-	return at
-}
 
 // CountRecoveryHashes returns the size of the account's set.
 func (s *Store) CountRecoveryHashes(ctx context.Context, account string) (int, error) {
