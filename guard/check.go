@@ -59,7 +59,9 @@ func (g *Guard) Check(ctx context.Context, key string, check func(context.Contex
 // looks, in every answer and every write, like a wrong password.
 //
 // Without a next factor (a sign-up form, say), [Guard.Forgive] takes the
-// count back.
+// count back. The context carries the attempt for a minute: the next
+// factor is checked at the attempt's time, so one that comes later is an
+// attempt of its own.
 func (g *Guard) CheckFactor(ctx context.Context, key string, check func(context.Context) (bool, error)) (context.Context, error) {
 	la, err := g.countAndCheck(ctx, key, check)
 	if err != nil {
@@ -69,12 +71,13 @@ func (g *Guard) CheckFactor(ctx context.Context, key string, check func(context.
 }
 
 // Forgive takes back the count of the attempt that ctx carries from
-// [Guard.CheckFactor], if no factor after it has: the state as it was, if
-// nothing else was written since, else one failure fewer, the wait as it
-// is. It reports whether there was a count to take back.
+// [Guard.CheckFactor], if no factor after it has, and if nothing else was
+// written since (else the count stays: the state no longer says which
+// failure is this one). It reports whether there was an attempt to take
+// back.
 func (g *Guard) Forgive(ctx context.Context) bool {
 	la := attemptOf(ctx, "")
-	if la == nil || !la.take() {
+	if la == nil || !la.used.CompareAndSwap(false, true) {
 		return false
 	}
 	g.uncount(ctx, la.bucket, la.before, la.counted, false)
@@ -85,14 +88,24 @@ func (g *Guard) Forgive(ctx context.Context) bool {
 // login's next factor.
 type loginAttempt struct {
 	key, bucket     string
-	before, counted State // the bucket's state before the count, and with it
+	before, counted State  // the bucket's state before the count, and with it
+	next            uint64 // the account's Next when it was admitted
 	now             time.Time
 	policy          Policy
 	used            atomic.Bool // a next factor, or Forgive, took it
 }
 
-// take reports whether the attempt was still unused, and uses it.
-func (la *loginAttempt) take() bool { return !la.used.Swap(true) }
+// maxCarry is how long a counted attempt waits for the login's next
+// factor: the code is checked at the attempt's time, so a context kept
+// longer would make a code of long ago right. Past it the next factor is
+// an attempt of its own.
+const maxCarry = time.Minute
+
+// take reports whether the attempt was still unused and fresh at now, and
+// uses it.
+func (la *loginAttempt) take(now time.Time) bool {
+	return now.Sub(la.now) <= maxCarry && !la.used.Swap(true)
+}
 
 // failure is the error of a wrong next factor: this attempt's count.
 func (la *loginAttempt) failure(why error) *FailureError {
@@ -141,27 +154,27 @@ func (g *Guard) countAndCheck(ctx context.Context, key string, check func(contex
 		case !right:
 			return nil, p.failure(ErrFailed, counted, a.now)
 		}
-		return &loginAttempt{key: key, bucket: a.bucket, before: a.throttle, counted: counted, now: a.now, policy: p}, nil
+		return &loginAttempt{key: key, bucket: a.bucket, before: a.throttle, counted: counted, next: a.main.Next, now: a.now, policy: p}, nil
 	}
 	return nil, ErrConflict
 }
 
-// uncount takes back the failure that counted committed over before: the
-// state as it was if nothing else was written since, else one failure
-// fewer and the wait as it is (another attempt's stays). With all, it
-// clears every failure, as a login's last factor does.
+// uncount takes back the failure that counted committed over before, if
+// nothing else was written since: then the state is as it was. Once
+// anything else was, the count stays: the state no longer says which of
+// its failures is this one (a success may have cleared it, and the one
+// there another attempt's), and taking back the wrong one would uncount
+// a guess. With all, it clears every failure, as a login's last factor
+// does.
 func (g *Guard) uncount(ctx context.Context, key string, before, counted State, all bool) {
 	cur := counted
 	for try := range maxTries {
-		var next State
+		next := before
 		switch {
 		case all:
 			next = unlocked(cur)
-		case cur.Equal(counted):
-			next = before
-		default:
-			next = cur
-			next.Failures = max(cur.Failures-1, 0)
+		case !cur.Equal(counted):
+			return
 		}
 		if ok, err := g.update(ctx, key, cur, &next, try); ok || err != nil {
 			return

@@ -207,7 +207,7 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 	if err != nil {
 		return err
 	}
-	if la := attemptOf(ctx, account); la != nil && la.take() {
+	if la := attemptOf(ctx, account); la != nil && la.take(g.now()) {
 		return g.lastFactor(ctx, la, verify)
 	}
 	fresh := false       // whether to skip the remembered state
@@ -248,7 +248,7 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 // right one commits the new position and clears the count. The code is
 // checked at the attempt's time, as the password was.
 func (g *Guard) lastFactor(ctx context.Context, la *loginAttempt, verify verifier) error {
-	checked := uint64(0)
+	checked := la.next // as CheckFactor saw it: an Enroll since is a new secret
 	for try := range maxTries {
 		main, err := g.load(ctx, la.key, false)
 		if err != nil {

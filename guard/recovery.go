@@ -249,7 +249,7 @@ func (g *Guard) UseRecoveryCode(ctx context.Context, account, code string) error
 		return err
 	}
 	hash, malformed := HashRecoveryCode(account, code)
-	if la := attemptOf(ctx, account); la != nil && la.take() {
+	if la := attemptOf(ctx, account); la != nil && la.take(g.now()) {
 		return g.lastRecoveryFactor(ctx, rs, la, hash, malformed)
 	}
 	for try := range maxTries {

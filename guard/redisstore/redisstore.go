@@ -275,7 +275,6 @@ func (s *Store) ConsumeRecoveryHash(ctx context.Context, account, hash string) (
 	return n == 1, nil
 }
 
-
 // CountRecoveryHashes returns the size of the account's set.
 func (s *Store) CountRecoveryHashes(ctx context.Context, account string) (int, error) {
 	k, err := s.keys(account)
