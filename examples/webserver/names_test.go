@@ -97,3 +97,25 @@ func TestLookAlikesShareADelay(t *testing.T) {
 	r := h.browser().login("rIta", "wrong", "")
 	assert.Equal(t, http.StatusTooManyRequests, r.status, r.body)
 }
+
+// FuzzCanonicalName: whatever is typed, canonicalName never panics; what it
+// accepts is at most 64 bytes, of one script, and is its own canonical
+// form, so that a name typed the canonical way logs in to the same account.
+func FuzzCanonicalName(f *testing.F) {
+	for _, s := range []string{"alice", "ＡＬＩＣＥ", "jose\u0301", "\u0430lice", "al\u00a0ice", "", "日本語テスト", "x\u200by"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, typed string) {
+		canon, err := canonicalName(typed)
+		if err != nil {
+			require.Empty(t, canon)
+			return
+		}
+		require.NotEmpty(t, canon)
+		require.LessOrEqual(t, len(canon), maxNameLen)
+		require.True(t, oneScript(canon))
+		again, err := canonicalName(canon)
+		require.NoError(t, err)
+		require.Equal(t, canon, again, "the canonical form is canonical")
+	})
+}
