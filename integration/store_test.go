@@ -84,13 +84,13 @@ const previousRelease = `CREATE TABLE "%s" (account TEXT PRIMARY KEY, last BIGIN
 func TestCreateTableUpgradesPreviousRelease(t *testing.T) {
 	t.Parallel()
 	for name, newDB := range sqlDatabases {
+		if name == "mysql" {
+			continue // no release before this one kept a MySQL table
+		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			d := newDB(t)
-			if d.driver == "mysql" {
-				t.Skip("no release before this one kept a MySQL table")
-			}
 			db := d.open(t)
 			_, err := db.Exec(strings.Replace(previousRelease, "%s", d.table, 1))
 			require.NoError(t, err)
