@@ -88,18 +88,20 @@ func periodOrDefault(d time.Duration) time.Duration {
 // checkPeriod is the rule for a period: a whole number of seconds, at
 // least one and at most MaxPeriod.
 func checkPeriod(d time.Duration) error {
-	// The reason is written only on the way out: Verify allocates nothing.
-	seconds := func() string { return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s" }
 	switch {
 	case d < time.Second || d%time.Second != 0:
-		return &ConfigError{Field: "Period", Reason: seconds() + " is not a positive whole number of seconds"}
+		return &ConfigError{Field: "Period", Reason: seconds(d) + " is not a positive whole number of seconds"}
 	case d > MaxPeriod:
-		return &ConfigError{Field: "Period", Reason: seconds() + " is longer than MaxPeriod (" + maxPeriodSeconds + "s)"}
+		return &ConfigError{Field: "Period", Reason: seconds(d) + " is longer than MaxPeriod (" + seconds(MaxPeriod) + ")"}
 	}
 	return nil
 }
 
-var maxPeriodSeconds = strconv.Itoa(int(MaxPeriod / time.Second))
+// seconds writes d for an error, only when there is one: Verify, which
+// checks the period each call, allocates nothing.
+func seconds(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'g', -1, 64) + "s"
+}
 
 // periodOfSeconds returns n seconds as a period, or the reason checkPeriod
 // gives for refusing it.

@@ -138,11 +138,11 @@ func generateKey(typ KeyType, issuer, account string) (*Key, error) {
 // a secret shorter than 80 bits; an empty account, or one starting with a
 // space; names with control or invisible characters; an unknown Algorithm
 // or Format; Digits outside 6..10 for Decimal (0 means 6) or other than 5
-// for Steam (0 means 5); a TOTP Period that is not a whole
-// number of seconds or is longer than [MaxPeriod] (0 means 30s); an HOTP
-// Counter of 2^64-1, whose code can never verify (see [HOTP.Verify]); and an Extra parameter that ParseURI
-// would read as the other type's (period on HOTP, counter on TOTP) given
-// more than once. [Key.QR] and [MigrationURIs] refuse the same keys.
+// for Steam (0 means 5); a TOTP Period that is not a whole number of
+// seconds or is longer than [MaxPeriod] (0 means 30s); an HOTP Counter of
+// 2^64-1, whose code can never verify (see [HOTP.Verify]); and an Extra
+// parameter that ParseURI would read as the other type's (period on HOTP,
+// counter on TOTP) given more than once. [Key.QR] and [MigrationURIs] refuse the same keys.
 func (k *Key) Validate() error {
 	if k.Type != TypeTOTP && k.Type != TypeHOTP {
 		return &ConfigError{Field: "Type", Reason: k.Type.String() + " is neither TypeTOTP nor TypeHOTP"}

@@ -61,7 +61,6 @@
 package guard
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -130,6 +129,17 @@ type verdict struct {
 	drift int64
 }
 
+// applied is s after the right code: its new position, and with
+// clearsFailures (the failures were counted in s itself, not in a
+// device's bucket) no failures or wait.
+func (v verdict) applied(s State, clearsFailures bool) State {
+	s.Next, s.Drift = v.next, v.drift
+	if clearsFailures {
+		s = unlocked(s)
+	}
+	return s
+}
+
 // verifier checks a code against the account's state at now.
 type verifier func(s State, now time.Time) (verdict, error)
 
@@ -162,32 +172,34 @@ func verifyTOTPAt(t otp.TOTP, code string, now time.Time, s State) (verdict, err
 	if err != nil {
 		return verdict{}, err
 	}
-	centre, ok := shift(t, now, s.Drift)
-	if !ok {
-		centre = now // a drift that leaves time.Time's range: the server's own window
-	}
-	next, err := t.Verify(code, centre, s.Next)
+	next, err := t.Verify(code, shift(t, now, s.Drift), s.Next)
 	if err != nil {
 		return verdict{}, err
 	}
 	return verdict{next: next, drift: int64(next-1) - int64(server)}, nil
 }
 
-// shift returns now moved by steps of t's period, if that stays after the
-// epoch and within time.Time.
-func shift(t otp.TOTP, now time.Time, steps int64) (time.Time, bool) {
-	period := t.Period
-	if period == 0 {
-		period = otp.DefaultPeriod
-	}
+// shift returns now moved by steps of t's period, or now itself when that
+// would leave time.Time's range or go before the epoch: a drift no clock
+// has gets the server's own window.
+func shift(t otp.TOTP, now time.Time, steps int64) time.Time {
+	period := periodOf(t)
 	if steps > math.MaxInt64/int64(period) || steps < math.MinInt64/int64(period) {
-		return now, false
+		return now
 	}
 	at := now.Add(time.Duration(steps) * period)
-	if _, err := t.Step(at); err != nil {
-		return now, false
+	if _, err := t.Step(at); err != nil { // before the epoch: package otp's rule
+		return now
 	}
-	return at, true
+	return at
+}
+
+// periodOf is t's time step, with the zero Period's default.
+func periodOf(t otp.TOTP) time.Duration {
+	if t.Period == 0 {
+		return otp.DefaultPeriod
+	}
+	return t.Period
 }
 
 // VerifyHOTP checks code against h (with its LookAhead) from the counter
@@ -232,9 +244,8 @@ func (g *Guard) attempt(ctx context.Context, account string, verify verifier) er
 				return err
 			}
 		case errors.Is(verr, otp.ErrInvalidCode), errors.Is(verr, otp.ErrReplayed):
-			result, ok, err := g.commitFailure(ctx, p, &a, verr, try)
-			if ok || err != nil {
-				return cmp.Or(err, error(result))
+			if ok, err := g.commitFailure(ctx, p, &a, verr, try); ok || err != nil {
+				return err
 			}
 		default:
 			return verr // the server's configuration, not the user's guess
@@ -266,11 +277,7 @@ func (g *Guard) lastFactor(ctx context.Context, la *loginAttempt, verify verifie
 		default:
 			return verr
 		}
-		next := main
-		next.Next, next.Drift = v.next, v.drift
-		if la.bucket == la.key {
-			next = unlocked(next)
-		}
+		next := v.applied(main, la.bucket == la.key)
 		ok, err := g.update(ctx, la.key, main, &next, try)
 		if err != nil {
 			return err
@@ -342,11 +349,7 @@ func (g *Guard) commitSuccess(ctx context.Context, a *admission, v verdict, try 
 		}
 		a.throttle = fenced
 	}
-	next := a.main
-	next.Next, next.Drift = v.next, v.drift
-	if !a.trusted() {
-		next = unlocked(next)
-	}
+	next := v.applied(a.main, !a.trusted())
 	ok, err := g.update(ctx, a.account, a.main, &next, try)
 	if !ok || err != nil || !a.trusted() || a.throttle.Failures == 0 {
 		return ok, err
@@ -358,15 +361,16 @@ func (g *Guard) commitSuccess(ctx context.Context, a *admission, v verdict, try 
 	return true, nil
 }
 
-// commitFailure counts a failure in the client's bucket and returns the
-// error to report. It reports false on a conflict.
-func (g *Guard) commitFailure(ctx context.Context, p Policy, a *admission, why error, try int) (*FailureError, bool, error) {
+// commitFailure counts a failure in the client's bucket. It reports false
+// on a conflict, and once committed returns the failure to report as its
+// error.
+func (g *Guard) commitFailure(ctx context.Context, p Policy, a *admission, why error, try int) (bool, error) {
 	failed := p.failed(a.throttle, a.now)
 	ok, err := g.update(ctx, a.bucket, a.throttle, &failed, try)
 	if !ok || err != nil {
-		return nil, ok, err
+		return ok, err
 	}
-	return p.failure(why, failed, a.now), true, nil
+	return true, p.failure(why, failed, a.now)
 }
 
 // load returns the state at key: the one last seen if cached allows it.

@@ -50,10 +50,7 @@ func (g *Guard) resync(t otp.TOTP, first, second string, now time.Time, s State)
 	if err != nil {
 		return verdict{}, err
 	}
-	period := t.Period
-	if period == 0 {
-		period = otp.DefaultPeriod
-	}
+	period := periodOf(t)
 	width := g.ResyncRange
 	if width <= 0 {
 		width = DefaultResyncRange
